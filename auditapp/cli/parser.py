@@ -1,0 +1,132 @@
+"""The command line's grammar: every command, option and help text, and nothing else."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TypeAlias
+
+from auditapp import __version__
+from auditapp.checklist import Method, Status
+from auditapp.services.roles import Role
+
+STATUS_CHOICES = [s.cli_name for s in Status]
+METHOD_CHOICES = [m.value.replace("_", "-") for m in Method]
+ROLE_CHOICES = [r.value for r in Role]
+
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="auditapp",
+        description="Prepare a PCI DSS audit of a containerized application. "
+        "Without a command, the desktop window opens.",
+    )
+    parser.add_argument("--version", action="version", version=f"auditapp {__version__}")
+    _add_globals(parser, default=None)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    audit = _group(commands, "audit", "create, list and open audits")
+    new = _command(audit, "new", "create an audit and make it current")
+    new.add_argument("name")
+    new.add_argument("--entity", default="", help="the assessed entity")
+    new.add_argument("--description", default="", help="scope and environment in a sentence")
+    _json(_command(audit, "list", "list audits"))
+    _command(audit, "open", "make an audit the current one").add_argument("name")
+
+    member = _group(commands, "member", "members of the audit and their roles")
+    add = _command(member, "add", "add a member (officers only, once there is one)")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=ROLE_CHOICES)
+    add.add_argument("--default", action="store_true", help="act as this member by default")
+    _json(_command(member, "list", "list members"))
+    _json(_command(member, "whoami", "who you act as, and what you may do"))
+
+    item = _group(commands, "item", "checklist items")
+    listing = _json(_command(item, "list", "list items with their status"))
+    listing.add_argument("--section", type=int, metavar="N", help="only section N (1-7)")
+    _json(_command(item, "show", "one item in full")).add_argument("key")
+    setter = _command(item, "set", "answer an item")
+    setter.add_argument("key")
+    setter.add_argument("--status", choices=STATUS_CHOICES, help="officers only")
+    setter.add_argument("--clear-status", action="store_true", help="make it unanswered again")
+    setter.add_argument("--method", choices=METHOD_CHOICES, help="officers only")
+    setter.add_argument("--rationale", help="why the status was chosen")
+    setter.add_argument("--owner", help="who is responsible (officers only)")
+    setter.add_argument("--due", metavar="YYYY-MM-DD", help="due date (officers only)")
+    setter.add_argument(
+        "--expect-version",
+        type=int,
+        metavar="N",
+        help="refuse if the item is no longer at version N (someone changed it since)",
+    )
+
+    evidence = _group(commands, "evidence", "evidence files")
+    attach = _command(evidence, "attach", "attach a file as evidence")
+    attach.add_argument("file")
+    attach.add_argument("--item", metavar="KEY", help="link it to this checklist item")
+    attach.add_argument("--title", help="a title (default: the file name)")
+    ev_list = _json(_command(evidence, "list", "list evidence"))
+    ev_list.add_argument("--item", metavar="KEY", help="only evidence linked to this item")
+    ev_link = _command(evidence, "link", "link evidence to an item")
+    ev_link.add_argument("id", type=int)
+    ev_link.add_argument("item", metavar="KEY")
+
+    comment = _group(commands, "comment", "comments on items")
+    comment_add = _command(comment, "add", "comment on an item")
+    comment_add.add_argument("key")
+    comment_add.add_argument("text")
+    _json(_command(comment, "list", "comments on an item")).add_argument("key")
+
+    _command(commands, "signoff", "sign the audit off as your role").add_argument(
+        "--statement", required=True
+    )
+    _json(_command(commands, "status", "progress per section"))
+
+    journal = _group(commands, "journal", "the tamper-evident journal")
+    _command(journal, "verify", "check the hash chain (exit 1 when broken)")
+    show = _json(_command(journal, "show", "the latest entries"))
+    show.add_argument("--limit", type=int, default=30)
+
+    _command(commands, "gui", "open the desktop window")
+    return parser
+
+
+def _add_globals(parser: argparse.ArgumentParser, *, default: object) -> None:
+    """--db, --audit and --as: accepted before the command and after it."""
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        default=default,
+        help="database: a path, sqlite:///PATH or postgresql://… (default: $AUDITAPP_DB, "
+        "else SQLite in your user-data folder)",
+    )
+    parser.add_argument(
+        "--audit",
+        metavar="NAME",
+        default=default,
+        help="the audit to work on (default: the current one)",
+    )
+    parser.add_argument(
+        "--as",
+        dest="member",
+        metavar="MEMBER",
+        default=default,
+        help="act as this member (default: $AUDITAPP_MEMBER, else the audit's default member)",
+    )
+
+
+def _command(commands: Commands, name: str, text: str) -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    _add_globals(common, default=argparse.SUPPRESS)  # after the command, never overwrite with None
+    return commands.add_parser(name, help=text, description=text, parents=[common])
+
+
+def _group(commands: Commands, name: str, text: str) -> Commands:
+    group = _command(commands, name, text)
+    return group.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
+
+
+def _json(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("--json", action="store_true", help="print JSON for machines")
+    return parser

@@ -1,0 +1,1 @@
+"""Use cases that both faces call; every change goes through `workspace.perform`."""
