@@ -137,3 +137,22 @@ def test_audits_are_separate(team_ws: Workspace) -> None:
 def test_duplicate_audit_name(team_ws: Workspace) -> None:
     with pytest.raises(InvalidInputError, match="already exists"):
         audits.create_audit(team_ws, "Shop 2026")
+
+
+def test_values_changed_outside_auditapp_are_named(team_ws: Workspace) -> None:
+    """Database contents are input too: an unknown status is reported, not crashed on."""
+    from sqlalchemy import text
+
+    from auditapp.checklist import ChecklistError
+    from auditapp.store.errors import CorruptDataError
+
+    with team_ws.db.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE checklist_response SET status = 'done' WHERE item_key = :k"), {"k": KEY}
+        )
+    with pytest.raises(CorruptDataError, match=f"unknown status 'done' for item {KEY}"):
+        items.list_items(team_ws, OFFICER)
+    with team_ws.db.engine.begin() as connection:
+        connection.execute(text("UPDATE audit SET checklist_id = '../../../etc/passwd'"))
+    with pytest.raises(ChecklistError, match="not a checklist id"):
+        items.list_items(team_ws, OFFICER)

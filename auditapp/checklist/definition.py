@@ -14,6 +14,7 @@ from auditapp.resources import resource_path
 
 DEFAULT_CHECKLIST = "pci-dss-4.0.1-containers"
 
+CHECKLIST_ID = re.compile(r"^[a-z0-9][a-z0-9.-]{0,99}$")
 ITEM_KEY = re.compile(r"^[a-z]+\.[a-z0-9_]+$")
 PCI_NUMBER = re.compile(r"^(A[1-3]\.)?\d+(\.\d+)*$")
 CIS_ID = re.compile(r"^\d+\.\d+(\.\d+)?$")
@@ -75,8 +76,19 @@ class Checklist:
 
 @cache
 def load_checklist(checklist_id: str = DEFAULT_CHECKLIST) -> Checklist:
-    """The shipped checklist with this id (cached: it never changes while we run)."""
-    return parse_checklist(resource_path("checklists", f"{checklist_id}.toml"))
+    """The shipped checklist with this id (cached: it never changes while we run).
+
+    The id comes from the database, so it is checked before it becomes part of a path.
+    """
+    if not CHECKLIST_ID.match(checklist_id):
+        raise ChecklistError(f"{checklist_id!r} is not a checklist id")
+    path = resource_path("checklists", f"{checklist_id}.toml")
+    if not path.is_file():
+        raise ChecklistError(
+            f"this auditapp has no checklist {checklist_id!r}",
+            hint="the audit was made with a newer auditapp; upgrade to open it",
+        )
+    return parse_checklist(path)
 
 
 def parse_checklist(path: Path) -> Checklist:

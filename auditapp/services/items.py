@@ -23,6 +23,7 @@ from auditapp.checklist import (
 from auditapp.checklist import roll_up as checklist_roll_up
 from auditapp.services.errors import InvalidInputError, NotFoundError
 from auditapp.services.roles import Action
+from auditapp.services.stored import stored_enum
 from auditapp.services.workspace import Caller, Change, Workspace, load_audit, perform
 from auditapp.store.errors import StaleEditError
 from auditapp.store.models import Audit, ChecklistResponse, Comment, EvidenceLink
@@ -223,12 +224,13 @@ def _view(session: Session, audit: Audit, item: Item, response: ChecklistRespons
 def _make_view(
     item: Item, response: ChecklistResponse | None, evidence: int, comments: int
 ) -> ItemView:
-    status = Status(response.status) if response and response.status else None
+    where = f"item {item.key}"
+    status = stored_enum(Status, response.status, where) if response and response.status else None
     rationale = response.rationale if response else ""
     return ItemView(
         item=item,
         status=status,
-        method=Method(response.method) if response else Method.NONE,
+        method=stored_enum(Method, response.method, where) if response else Method.NONE,
         rationale=rationale,
         owner=response.owner if response else "",
         due_date=response.due_date if response else None,

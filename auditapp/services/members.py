@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from auditapp.services.errors import InvalidInputError
 from auditapp.services.roles import Action, Role, allowed_actions
+from auditapp.services.stored import stored_enum
 from auditapp.services.workspace import (
     Caller,
     Change,
@@ -79,7 +80,7 @@ def whoami(ws: Workspace, caller: Caller) -> Identity:
     with ws.db.read() as session:
         audit = load_audit(session, caller.audit)
         member = resolve_member(session, audit, caller.member)
-        role = Role(member.role) if member else None
+        role = stored_enum(Role, member.role, f"member {member.name}") if member else None
         allowed = allowed_actions(
             role, has_officer=has_officer(session, audit), signed_off=is_signed_off(session, audit)
         )
@@ -87,4 +88,5 @@ def whoami(ws: Workspace, caller: Caller) -> Identity:
 
 
 def _view(member: Member) -> MemberView:
-    return MemberView(member.name, Role(member.role), member.is_default, member.created_at)
+    role = stored_enum(Role, member.role, f"member {member.name}")
+    return MemberView(member.name, role, member.is_default, member.created_at)

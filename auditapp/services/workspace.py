@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from auditapp.checklist import Checklist, load_checklist
 from auditapp.services.errors import NotFoundError, PermissionDeniedError
 from auditapp.services.roles import Action, Role, decide
+from auditapp.services.stored import stored_enum
 from auditapp.store import journal
 from auditapp.store.database import Database, open_database
 from auditapp.store.models import AppSetting, Audit, Member, SignOff
@@ -86,7 +87,7 @@ def perform(
         audit = load_audit(session, caller.audit, for_update=True)
         member = resolve_member(session, audit, caller.member)
         who = member.name if member else outsider_name()
-        role = Role(member.role) if member else None
+        role = stored_enum(Role, member.role, f"member {member.name}") if member else None
         decision = decide(
             role,
             action,

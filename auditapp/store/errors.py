@@ -35,3 +35,7 @@ class StaleEditError(StoreError):
 
 class ConflictError(StoreError):
     """A write broke a uniqueness or reference rule (usually a race with another writer)."""
+
+
+class CorruptDataError(StoreError):
+    """The database holds a value auditapp never writes (changed outside auditapp)."""
