@@ -186,3 +186,27 @@ def test_backup_while_another_connection_writes(tmp_path: Path) -> None:
     with sqlite3.connect(copy) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert connection.execute("SELECT entity FROM audit").fetchone() == ("",)
+
+
+MOUNTS = """\
+/dev/vda / ext4 rw,relatime 0 0
+server:/export /mnt/team nfs4 rw,relatime 0 0
+//nas/share /mnt/my\\040share cifs rw 0 0
+tmpfs /mnt/team/local tmpfs rw 0 0
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "network"),
+    [
+        ("/home/olga/a.sqlite3", False),
+        ("/mnt/team/a.sqlite3", True),
+        ("/mnt/my share/a.sqlite3", True),
+        ("/mnt/team/local/a.sqlite3", False),
+        ("/mnt/teamwork/a.sqlite3", False),
+    ],
+)
+def test_network_filesystems_are_recognised(path: str, network: bool) -> None:
+    from auditapp.store.filesystems import is_network_filesystem
+
+    assert is_network_filesystem(Path(path), MOUNTS) is network

@@ -25,6 +25,7 @@ from auditapp.store.errors import (
     StaleEditError,
     StoreError,
 )
+from auditapp.store.filesystems import is_network_filesystem
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_SECONDS = 15.0
@@ -156,6 +157,11 @@ def _sqlite_engine(url: URL) -> Engine:
         path = Path(database)
         _check_sqlite_file(path)
         path.parent.mkdir(parents=True, exist_ok=True)
+        if is_network_filesystem(path.parent):
+            raise NotADatabaseError(
+                f"{path} is on a network filesystem, where SQLite's locking is unreliable",
+                hint="keep the SQLite file on a local disk, or share a PostgreSQL database",
+            )
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
 
     @event.listens_for(engine, "connect")
