@@ -11,7 +11,7 @@ from auditapp.checklist import Status
 from auditapp.services import comments, evidence, items, journal, members, signoff
 from auditapp.services.errors import NotFoundError, PermissionDeniedError
 from auditapp.services.items import ItemEdit
-from auditapp.services.roles import Action, Role, allowed_actions
+from auditapp.services.roles import Action, Role
 from auditapp.services.workspace import Caller, Workspace
 from auditapp.store.models import JournalEntry
 from tests.conftest import AUDITOR, DEVELOPER, OFFICER, item_keys
@@ -129,12 +129,26 @@ def test_default_member_acts_when_none_is_named(team_ws: Workspace) -> None:
     assert items.get_item(team_ws, Caller(), KEY).updated_by == "Olga Officer"
 
 
-def test_allowed_actions_per_role() -> None:
-    officer = allowed_actions(Role.OFFICER, has_officer=True, signed_off=True)
-    developer = allowed_actions(Role.DEVELOPER, has_officer=True, signed_off=False)
-    auditor = allowed_actions(Role.AUDITOR, has_officer=True, signed_off=False)
-    assert officer == set(Action)
-    assert Action.SET_STATUS not in developer and Action.DRAFT_RATIONALE in developer
-    assert auditor == {Action.COMMENT, Action.SIGN_OFF}
-    frozen = allowed_actions(Role.DEVELOPER, has_officer=True, signed_off=True)
-    assert frozen == {Action.COMMENT}
+def test_whoami_lists_what_each_role_may_do_and_why_not(team_ws: Workspace) -> None:
+    officer = members.whoami(team_ws, OFFICER)
+    developer = members.whoami(team_ws, DEVELOPER)
+    auditor = members.whoami(team_ws, AUDITOR)
+    assert officer.allowed == set(Action) and not officer.refusals
+    assert Action.SET_STATUS not in developer.allowed
+    assert Action.DRAFT_RATIONALE in developer.allowed
+    assert "only officers may" in developer.refusals[Action.SET_STATUS]
+    assert auditor.allowed == {Action.COMMENT, Action.SIGN_OFF}
+    signoff.sign_off(team_ws, OFFICER, "done")
+    frozen = members.whoami(team_ws, DEVELOPER)
+    assert frozen.allowed == {Action.COMMENT}
+    assert "signed off" in frozen.refusals[Action.ATTACH_EVIDENCE]
+
+
+def test_an_audit_created_with_its_first_member(ws: Workspace) -> None:
+    from auditapp.services import audits
+
+    made = audits.create_audit(ws, "One step", first_member=("Olga", Role.OFFICER))
+    assert made.members == 1
+    me = members.whoami(ws, Caller())
+    assert me.member is not None and (me.member.name, me.member.role) == ("Olga", Role.OFFICER)
+    assert journal.verify_journal(ws, Caller()).entries == 2

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from auditapp.checklist import DEFAULT_CHECKLIST, load_checklist
 from auditapp.services.errors import InvalidInputError
+from auditapp.services.roles import Role
 from auditapp.services.workspace import (
     CURRENT_AUDIT,
     Workspace,
@@ -38,11 +39,19 @@ def create_audit(
     entity: str = "",
     description: str = "",
     checklist_id: str = DEFAULT_CHECKLIST,
+    first_member: tuple[str, Role] | None = None,
 ) -> AuditSummary:
-    """A new audit with an unanswered response per checklist item; it becomes current."""
+    """A new audit with an unanswered response per checklist item; it becomes current.
+
+    With `first_member`, that person joins as the default member in the same transaction,
+    so an audit never exists half set up.
+    """
     name = name.strip()
     if not name:
         raise InvalidInputError("an audit needs a name")
+    member_name = first_member[0].strip() if first_member else ""
+    if first_member and not member_name:
+        raise InvalidInputError("the first member needs a name")
     checklist = load_checklist(checklist_id)
     with ws.db.write() as session:
         if session.scalar(select(Audit.id).where(Audit.name == name)) is not None:
@@ -72,9 +81,22 @@ def create_audit(
             target=name,
             summary={"entity": audit.entity, "checklist": f"{checklist.id} {checklist.version}"},
         )
+        if first_member:
+            role = first_member[1]
+            session.add(
+                Member(audit_id=audit.id, name=member_name, role=role.value, is_default=True)
+            )
+            journal.append(
+                session,
+                audit,
+                member=outsider_name(),
+                action="member.add",
+                target=member_name,
+                summary={"role": role.value, "default": True},
+            )
         set_current_audit(session, audit)
         session.flush()
-        return _summary(audit, members=0, current=True)
+        return _summary(audit, members=1 if first_member else 0, current=True)
 
 
 def list_audits(ws: Workspace) -> list[AuditSummary]:

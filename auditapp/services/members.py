@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
 
 from auditapp.services.errors import InvalidInputError
-from auditapp.services.roles import Action, Role, allowed_actions
+from auditapp.services.roles import Action, Role, decide
 from auditapp.services.stored import stored_enum
 from auditapp.services.workspace import (
     Caller,
@@ -38,6 +39,7 @@ class Identity:
     audit: str
     member: MemberView | None
     allowed: frozenset[Action]
+    refusals: Mapping[Action, str]  # why each other action is refused, in one sentence
 
 
 def add_member(
@@ -81,10 +83,17 @@ def whoami(ws: Workspace, caller: Caller) -> Identity:
         audit = load_audit(session, caller.audit)
         member = resolve_member(session, audit, caller.member)
         role = stored_enum(Role, member.role, f"member {member.name}") if member else None
-        allowed = allowed_actions(
-            role, has_officer=has_officer(session, audit), signed_off=is_signed_off(session, audit)
+        state = {
+            "has_officer": has_officer(session, audit),
+            "signed_off": is_signed_off(session, audit),
+        }
+        decisions = {action: decide(role, action, **state) for action in Action}
+        return Identity(
+            audit=audit.name,
+            member=_view(member) if member else None,
+            allowed=frozenset(a for a, d in decisions.items() if d.allowed),
+            refusals={a: d.reason for a, d in decisions.items() if not d.allowed},
         )
-        return Identity(audit.name, _view(member) if member else None, frozenset(allowed))
 
 
 def _view(member: Member) -> MemberView:

@@ -67,12 +67,3 @@ def decide(role: Role | None, action: Action, *, has_officer: bool, signed_off: 
     if role is Role.DEVELOPER and signed_off and action in _FROZEN_FOR_DEVELOPERS:
         return Decision(False, "the audit is signed off: developers may no longer change it")
     return Decision(True)
-
-
-def allowed_actions(role: Role | None, *, has_officer: bool, signed_off: bool) -> set[Action]:
-    """Everything `role` may do now, for faces that disable what is not allowed."""
-    return {
-        action
-        for action in Action
-        if decide(role, action, has_officer=has_officer, signed_off=signed_off).allowed
-    }

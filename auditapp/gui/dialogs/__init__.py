@@ -1,0 +1,1 @@
+"""Dialogs: new audit, open audit, and the edit-conflict prompt."""

@@ -1,0 +1,274 @@
+"""The main window: wires the navigator, the item editor, the toolbar and the status bar.
+
+It holds no audit logic: every read and change goes through auditapp.services, made as the
+acting member (see `ActingAs`).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QSizePolicy,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QWidget,
+)
+
+from auditapp.errors import AuditappError
+from auditapp.gui.acting import ActingAs
+from auditapp.gui.actions import make_actions
+from auditapp.gui.dialogs.new_audit import NewAuditDialog
+from auditapp.gui.dialogs.open_audit import OpenAuditDialog
+from auditapp.gui.errors import describe_error, show_error
+from auditapp.gui.models.checklist_tree import ChecklistTreeModel
+from auditapp.gui.tasks import TaskRunner
+from auditapp.gui.widgets.empty_state import EmptyState
+from auditapp.gui.widgets.item_editor import ItemEditor
+from auditapp.gui.widgets.member_picker import MemberPicker
+from auditapp.gui.widgets.navigator import Navigator
+from auditapp.gui.widgets.status_bar import AuditStatusBar
+from auditapp.services import audits, items, members
+from auditapp.services.workspace import Workspace
+
+APP_NAME = "auditapp"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.ws = ws
+        self.acting = ActingAs(ws, self)
+        self.runner = TaskRunner(self)
+        self.tree = ChecklistTreeModel(self)
+        self.navigator = Navigator(self.tree)
+        self.editor = ItemEditor(self.acting, self.runner)
+        self.empty = EmptyState()
+        self.member_picker = MemberPicker()
+        self.actions_ = make_actions(self)
+        self.status = AuditStatusBar(ws.db.describe())
+        self.setStatusBar(self.status)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.navigator)
+        self.splitter.addWidget(self.editor)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([540, 740])
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.splitter)
+        self.setCentralWidget(self.stack)
+        self._build_toolbar()
+        self._connect()
+        self.resize(1280, 820)
+        self._retitle()
+
+    # -- opening audits --------------------------------------------------------------------
+
+    def start(self, audit: str | None = None, member: str | None = None) -> None:
+        """Open `audit` (default: the current one) as `member`, or show the empty state."""
+        try:
+            current = audits.current_audit(self.ws) if audit is None else None
+        except AuditappError as error:
+            show_error(self, "Cannot list the audits", error)
+            current = None
+        name = audit or (current.name if current else None)
+        if name is None or not self.open_audit_named(name, member):
+            self._show_empty()
+
+    def open_audit_named(self, name: str, member: str | None = None) -> bool:
+        if not self.editor.leave():
+            return False
+        try:
+            audits.open_audit(self.ws, name)
+        except AuditappError as error:
+            show_error(self, "Cannot open the audit", error)
+            return False
+        if not self._act_on(name, member):
+            return False
+        self.editor.load(None)
+        self._reload_members()
+        self.reload_checklist()
+        self.stack.setCurrentWidget(self.splitter)
+        keys = self.tree.item_keys()
+        if keys:
+            self.navigator.choose(keys[0])
+        self.status.say(f"Opened audit {name}")
+        return True
+
+    def new_audit(self) -> NewAuditDialog:
+        """Show the New audit dialog (not blocking); the window opens the audit it creates."""
+        dialog = NewAuditDialog(self.ws, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(partial(self._audit_created, dialog))
+        dialog.open()
+        return dialog
+
+    def open_audit(self) -> OpenAuditDialog | None:
+        try:
+            found = audits.list_audits(self.ws)
+        except AuditappError as error:
+            show_error(self, "Cannot list the audits", error)
+            return None
+        if not found:
+            self.status.say("There are no audits in this database yet: create one")
+            return None
+        dialog = OpenAuditDialog(found, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(partial(self._audit_chosen, dialog))
+        dialog.open()
+        return dialog
+
+    def reload_checklist(self) -> None:
+        """Re-read every item's answer and the roll-up (after a save, an attachment, ...)."""
+        caller = self.acting.caller()
+        try:
+            views = items.list_items(self.ws, caller)
+            rollup = items.roll_up(self.ws, caller)
+        except AuditappError as error:
+            self.status.say(f"Cannot read the checklist: {describe_error(error)}")
+            return
+        self.tree.load(views, rollup)
+        self.status.set_progress(rollup.overall)
+        self.navigator.resizeColumnToContents(1)
+
+    # -- reacting --------------------------------------------------------------------------
+
+    def _audit_created(self, dialog: NewAuditDialog) -> None:
+        if dialog.created is not None:
+            self.open_audit_named(dialog.created.name, dialog.member_name)
+
+    def _audit_chosen(self, dialog: OpenAuditDialog) -> None:
+        name = dialog.chosen()
+        if name is not None:
+            self.open_audit_named(name)
+
+    def _item_chosen(self, key: str) -> None:
+        if key == self.editor.key:
+            return
+        if not self.editor.leave():
+            if self.editor.key:
+                self.navigator.show_item(self.editor.key)
+            return
+        self.editor.load(key)
+
+    def _member_chosen(self, name: str) -> None:
+        if name == self.acting.member:
+            return
+        if not self.editor.leave():
+            self.member_picker.show_member(self.acting.member)
+            return
+        try:
+            self.acting.act_as(name)
+        except AuditappError as error:
+            show_error(self, "Cannot act as this member", error)
+            self.member_picker.show_member(self.acting.member)
+
+    def _acting_changed(self) -> None:
+        self.member_picker.show_member(self.acting.member)
+        identity = self.acting.identity
+        if identity is not None and identity.member is not None:
+            self.status.say(f"Acting as {identity.member.name} ({identity.member.role.value})")
+        self._retitle()
+
+    def _step(self, offset: int) -> None:
+        if self.stack.currentWidget() is self.splitter:
+            self.navigator.step(offset)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.editor.leave():
+            event.ignore()
+            return
+        if self.runner.busy:
+            self.status.say("Waiting for the attachments to be stored…")
+            self.runner.wait()
+        event.accept()
+
+    # -- building --------------------------------------------------------------------------
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Main")
+        bar.setObjectName("mainToolbar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        bar.addAction(self.actions_.new_audit)
+        bar.addAction(self.actions_.open_audit)
+        bar.addSeparator()
+        bar.addAction(self.actions_.save)
+        bar.addAction(self.actions_.previous_item)
+        bar.addAction(self.actions_.next_item)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        acting_label = QLabel("&Acting as ")
+        acting_label.setBuddy(self.member_picker)
+        bar.addWidget(acting_label)
+        bar.addWidget(self.member_picker)
+        bar.toggleViewAction().setVisible(False)  # the acting member is always in view
+        self.addToolBar(bar)
+
+    def _connect(self) -> None:
+        a = self.actions_
+        a.new_audit.triggered.connect(self.new_audit)
+        a.open_audit.triggered.connect(self.open_audit)
+        a.save.triggered.connect(self.editor.save)
+        a.previous_item.triggered.connect(partial(self._step, -1))
+        a.next_item.triggered.connect(partial(self._step, 1))
+        a.quit.triggered.connect(self.close)
+        self.empty.create_requested.connect(self.new_audit)
+        self.empty.open_requested.connect(self.open_audit)
+        self.navigator.item_chosen.connect(self._item_chosen)
+        self.member_picker.member_chosen.connect(self._member_chosen)
+        self.acting.changed.connect(self._acting_changed)
+        self.editor.saved.connect(self.reload_checklist)
+        self.editor.evidence_changed.connect(self.reload_checklist)
+        self.editor.message.connect(self.status.say)
+        self.editor.dirty_changed.connect(self.setWindowModified)
+        self.runner.busy_changed.connect(self.status.set_busy)
+
+    def _act_on(self, audit: str, member: str | None) -> bool:
+        """Act as `member`; an unknown member falls back to the audit's default member."""
+        try:
+            self.acting.open(audit, member)
+            return True
+        except AuditappError as error:
+            if member is None:
+                show_error(self, "Cannot open the audit", error)
+                return False
+            show_error(self, "Cannot act as this member", error)
+        return self._act_on(audit, None)
+
+    def _reload_members(self) -> None:
+        try:
+            rows = members.list_members(self.ws, self.acting.caller())
+        except AuditappError as error:
+            show_error(self, "Cannot list the members", error)
+            rows = []
+        self.member_picker.set_members(rows, self.acting.member)
+
+    def _show_empty(self) -> None:
+        try:
+            has_audits = bool(audits.list_audits(self.ws))
+        except AuditappError:
+            has_audits = False
+        self.empty.set_has_audits(has_audits)
+        self.stack.setCurrentWidget(self.empty)
+        self.member_picker.set_members([], None)
+        self.status.set_progress(None)
+        for action in (self.actions_.save, self.actions_.previous_item, self.actions_.next_item):
+            action.setEnabled(False)
+        self._retitle()
+
+    def _retitle(self) -> None:
+        audit = self.acting.audit
+        self.setWindowTitle(f"{APP_NAME} — {audit}[*]" if audit else APP_NAME)
+        opened = audit is not None
+        for action in (self.actions_.save, self.actions_.previous_item, self.actions_.next_item):
+            action.setEnabled(opened)

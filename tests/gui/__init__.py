@@ -1,0 +1,1 @@
+"""GUI tests: the real main window, driven offscreen with pytest-qt."""

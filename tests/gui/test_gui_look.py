@@ -1,0 +1,63 @@
+"""The window renders: a screenshot with content, and a clear message for a bad database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QMessageBox, QWidget
+from pytestqt.qtbot import QtBot
+
+from auditapp.checklist import Status
+from auditapp.gui.app import run_gui
+from auditapp.gui.main_window import MainWindow
+from auditapp.services import comments, evidence, items
+from auditapp.services.items import ItemEdit
+from auditapp.services.workspace import Caller
+
+pytestmark = pytest.mark.gui
+
+
+def distinct_colours(image: QImage, step: int = 4) -> int:
+    return len(
+        {
+            image.pixel(x, y)
+            for x in range(0, image.width(), step)
+            for y in range(0, image.height(), step)
+        }
+    )
+
+
+def test_screenshot_of_the_main_window(
+    qtbot: QtBot, officer_window: MainWindow, tmp_path: Path
+) -> None:
+    window = officer_window
+    key = window.tree.item_keys()[1]
+    officer = Caller(member="Olga Officer")
+    items.update_item(window.ws, officer, key, ItemEdit(status=Status.IN_PLACE, rationale="Seen"))
+    attached = tmp_path / "inspect.json"
+    attached.write_text("{}")
+    evidence.attach_file(window.ws, officer, attached, item_key=key)
+    comments.add_comment(window.ws, Caller(member="Aud Auditor"), key, "Looks right")
+    window.reload_checklist()
+    window.navigator.choose(key)
+
+    path = tmp_path / "main.png"
+    assert window.grab().save(str(path))
+    image = QImage(str(path))
+    assert image.width() >= 1000 and image.height() >= 600
+    assert distinct_colours(image) > 50
+
+
+def test_an_unusable_database_is_one_sentence_and_exit_2(
+    qapp: QWidget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    not_a_db = tmp_path / "notes.sqlite3"
+    not_a_db.write_text("just some text, not a database\n")
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *a: shown.append(text))
+    assert run_gui(str(not_a_db), audit=None, member=None) == 2
+    assert len(shown) == 1
+    assert "is not an SQLite database" in shown[0]
+    assert "Traceback" not in shown[0]
