@@ -1,0 +1,1 @@
+"""Low-level readers for hostile container formats (tar streams, compressed layers)."""

@@ -1,0 +1,244 @@
+"""A strict, streaming tar reader that walks headers and reads only the data asked for.
+
+`tarfile` parses every header into objects and is lenient; container layers are hostile and
+large, so this reader checks each header's checksum, bounds every length, understands ustar,
+GNU long names and PAX headers, and seeks over (or, on a stream, discards) the data of entries
+nobody reads. Errors are `TarError`s that say what was wrong and where.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
+from typing import BinaryIO
+
+BLOCK = 512
+SKIP_CHUNK = 1024 * 1024
+
+
+class TarError(ValueError):
+    """The archive is corrupt or breaks a limit; the message names the offset."""
+
+
+class EntryType(Enum):
+    FILE = "file"
+    DIR = "dir"
+    SYMLINK = "symlink"
+    HARDLINK = "hardlink"
+    CHAR = "char"
+    BLOCK = "block"
+    FIFO = "fifo"
+    OTHER = "other"  # sparse files and unknown types: metadata only
+
+
+_TYPES = {
+    b"0": EntryType.FILE,
+    b"\0": EntryType.FILE,
+    b"7": EntryType.FILE,
+    b"1": EntryType.HARDLINK,
+    b"2": EntryType.SYMLINK,
+    b"3": EntryType.CHAR,
+    b"4": EntryType.BLOCK,
+    b"5": EntryType.DIR,
+    b"6": EntryType.FIFO,
+}
+
+
+@dataclass(frozen=True)
+class TarLimits:
+    max_entries: int = 1_000_000
+    max_name_bytes: int = 64 * 1024  # GNU long names and PAX paths
+    max_pax_bytes: int = 1024 * 1024
+    deadline: float | None = None  # time.monotonic() value after which we stop
+
+
+@dataclass(frozen=True)
+class TarEntry:
+    name: str  # as stored (undecodable bytes kept as surrogate escapes)
+    type: EntryType
+    size: int  # bytes of data that follow the header
+    mode: int
+    linkname: str
+    offset: int  # where the data starts, from the start of the stream
+
+
+class TarReader:
+    """Iterate entries; while on an entry, `read(n)` returns up to n bytes of its data."""
+
+    def __init__(self, stream: BinaryIO, *, seekable: bool, limits: TarLimits | None = None):
+        self._stream = stream
+        self._seekable = seekable
+        self._limits = limits or TarLimits()
+        self._pos = stream.tell() if seekable else 0
+        self._start = self._pos
+        self._remaining = 0  # data bytes of the current entry not yet consumed
+        self._padding = 0
+        self.entries = 0
+
+    def read(self, size: int) -> bytes:
+        size = min(size, self._remaining)
+        data = self._stream.read(size) if size > 0 else b""
+        if len(data) != size:
+            raise TarError(f"truncated archive: data ends early at offset {self._pos + len(data)}")
+        self._pos += size
+        self._remaining -= size
+        return data
+
+    def __iter__(self) -> Iterator[TarEntry]:
+        pax_global: dict[str, str] = {}
+        pending: dict[str, str] = {}
+        while True:
+            self._skip_rest()
+            header = self._stream.read(BLOCK)
+            offset = self._pos
+            if not header:
+                return  # tolerated: some writers omit the end-of-archive blocks
+            if len(header) != BLOCK:
+                raise TarError(f"truncated archive: partial header at offset {offset}")
+            self._pos += BLOCK
+            if header == bytes(BLOCK):
+                return
+            self._check_limits(offset)
+            kind, size, mode, name, linkname = _parse_header(header, offset)
+            self._remaining = size
+            self._padding = -size % BLOCK
+            if kind in (b"x", b"g"):
+                records = _parse_pax(
+                    self._read_meta(size, self._limits.max_pax_bytes, offset), offset
+                )
+                (pax_global if kind == b"g" else pending).update(records)
+                continue
+            if kind in (b"L", b"K"):
+                text = self._read_meta(size, self._limits.max_name_bytes, offset)
+                value = text.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+                pending["path" if kind == b"L" else "linkpath"] = value
+                continue
+            fields = {**pax_global, **pending}
+            pending = {}
+            if "size" in fields:
+                size = _pax_int(fields["size"], offset)
+                self._remaining = size
+                self._padding = -size % BLOCK
+            entry_type = _TYPES.get(kind, EntryType.OTHER)
+            self.entries += 1
+            yield TarEntry(
+                name=fields.get("path", name),
+                type=entry_type,
+                size=size,
+                mode=mode,
+                linkname=fields.get("linkpath", linkname),
+                offset=self._pos,
+            )
+
+    def _read_meta(self, size: int, cap: int, offset: int) -> bytes:
+        if size > cap:
+            raise TarError(f"metadata entry of {size} bytes at offset {offset} is over {cap}")
+        return self.read(size)
+
+    def _skip_rest(self) -> None:
+        count = self._remaining + self._padding
+        self._remaining = self._padding = 0
+        if count <= 0:
+            return
+        if self._seekable:
+            self._stream.seek(count, 1)
+            self._pos += count
+            return
+        while count:
+            chunk = self._stream.read(min(count, SKIP_CHUNK))
+            if not chunk:
+                # the last entry's padding may be missing; its data may not
+                raise TarError(f"truncated archive: data ends early at offset {self._pos}")
+            count -= len(chunk)
+            self._pos += len(chunk)
+
+    def _check_limits(self, offset: int) -> None:
+        if self.entries >= self._limits.max_entries:
+            raise TarError(f"more than {self._limits.max_entries} entries (at offset {offset})")
+        deadline = self._limits.deadline
+        if deadline is not None and time.monotonic() > deadline:
+            raise TarError(f"time limit reached while reading (at offset {offset})")
+
+
+def _parse_header(header: bytes, offset: int) -> tuple[bytes, int, int, str, str]:
+    stored = _octal(header[148:156], "checksum", offset)
+    unsigned = sum(header[:148]) + 8 * 32 + sum(header[156:])
+    signed = unsigned - 2 * sum(b for b in header[:148] + header[156:] if b > 127)
+    if stored not in (unsigned, signed):
+        raise TarError(f"bad header checksum at offset {offset} (not a tar archive, or corrupt)")
+    size = _number(header[124:136], "size", offset)
+    mode = _number(header[100:108], "mode", offset) & 0o7777
+    name = _cstring(header[0:100])
+    if header[257:263] == b"ustar\0":  # POSIX ustar: a prefix extends the name
+        prefix = _cstring(header[345:500])
+        if prefix:
+            name = prefix + b"/" + name
+    linkname = _cstring(header[157:257])
+    kind = header[156:157]
+    return (
+        kind,
+        size,
+        mode,
+        name.decode("utf-8", "surrogateescape"),
+        linkname.decode("utf-8", "surrogateescape"),
+    )
+
+
+def _cstring(field: bytes) -> bytes:
+    return field.split(b"\0", 1)[0]
+
+
+def _octal(field: bytes, what: str, offset: int) -> int:
+    text = field.replace(b"\0", b" ").strip()
+    if not text:
+        return 0
+    try:
+        return int(text, 8)
+    except ValueError:
+        raise TarError(f"bad {what} field {field!r} in the header at offset {offset}") from None
+
+
+def _number(field: bytes, what: str, offset: int) -> int:
+    """Octal, or GNU base-256 for large values; negative numbers are refused."""
+    if field[0] & 0x80:
+        if field[0] == 0xFF:
+            raise TarError(f"negative {what} in the header at offset {offset}")
+        return int.from_bytes(bytes([field[0] & 0x7F]) + field[1:], "big")
+    return _octal(field, what, offset)
+
+
+def _parse_pax(data: bytes, offset: int) -> dict[str, str]:
+    """PAX records: "<length> <key>=<value>\\n", each length counting the whole record."""
+    records: dict[str, str] = {}
+    pos = 0
+    while pos < len(data):
+        if data[pos:].strip(b"\0") == b"":
+            break
+        space = data.find(b" ", pos, pos + 20)
+        if space < 0:
+            raise TarError(f"bad PAX record at offset {offset + pos}")
+        try:
+            length = int(data[pos:space])
+        except ValueError:
+            raise TarError(f"bad PAX record length at offset {offset + pos}") from None
+        if length <= space - pos + 1 or pos + length > len(data):
+            raise TarError(f"PAX record of impossible length {length} at offset {offset + pos}")
+        record = data[space + 1 : pos + length]
+        if not record.endswith(b"\n") or b"=" not in record:
+            raise TarError(f"malformed PAX record at offset {offset + pos}")
+        key, _, value = record[:-1].partition(b"=")
+        records[key.decode("utf-8", "replace")] = value.decode("utf-8", "surrogateescape")
+        pos += length
+    return records
+
+
+def _pax_int(text: str, offset: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise TarError(f"bad PAX size {text!r} at offset {offset}") from None
+    if value < 0:
+        raise TarError(f"negative PAX size at offset {offset}")
+    return value
