@@ -72,7 +72,10 @@ class TarReader:
         self._seekable = seekable
         self._limits = limits or TarLimits()
         self._pos = stream.tell() if seekable else 0
-        self._start = self._pos
+        self._end: int | None = None
+        if seekable:  # a seek past the end does not fail, so know where the end is
+            self._end = stream.seek(0, 2)
+            stream.seek(self._pos)
         self._remaining = 0  # data bytes of the current entry not yet consumed
         self._padding = 0
         self.entries = 0
@@ -138,21 +141,25 @@ class TarReader:
         return self.read(size)
 
     def _skip_rest(self) -> None:
-        count = self._remaining + self._padding
+        """Move past the current entry's unread data (which must be there) and its padding
+        (which the last entry of some archives lacks)."""
+        data, padding = self._remaining, self._padding
         self._remaining = self._padding = 0
-        if count <= 0:
-            return
         if self._seekable:
-            self._stream.seek(count, 1)
-            self._pos += count
+            assert self._end is not None
+            if self._pos + data > self._end:
+                raise TarError(f"truncated archive: data ends early at offset {self._end}")
+            self._pos = self._stream.seek(min(self._pos + data + padding, self._end))
             return
-        while count:
-            chunk = self._stream.read(min(count, SKIP_CHUNK))
-            if not chunk:
-                # the last entry's padding may be missing; its data may not
-                raise TarError(f"truncated archive: data ends early at offset {self._pos}")
-            count -= len(chunk)
-            self._pos += len(chunk)
+        for count, required in ((data, True), (padding, False)):
+            while count:
+                chunk = self._stream.read(min(count, SKIP_CHUNK))
+                if not chunk:
+                    if required:
+                        raise TarError(f"truncated archive: data ends early at offset {self._pos}")
+                    return
+                count -= len(chunk)
+                self._pos += len(chunk)
 
     def _check_limits(self, offset: int) -> None:
         if self.entries >= self._limits.max_entries:

@@ -1,0 +1,291 @@
+"""The merged filesystem of an image, built by walking each layer once without extracting it.
+
+Layers are applied bottom to top with OCI semantics: `.wh.<name>` deletes `<name>` from the
+layers below, `.wh..wh..opq` hides everything below in its directory (what the same layer adds
+stays). Links are resolved only inside the image, with a hop limit, so no path ever leads out.
+Only files some cataloger planned are read; everything else is metadata.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from auditapp.catalog.interface import Cataloger, FileInfo, ReadPlan
+from auditapp.formats.tar import EntryType, TarError, TarLimits, TarReader
+
+MAX_LINK_HOPS = 40
+WHITEOUT = ".wh."
+OPAQUE = ".wh..wh..opq"
+
+
+@dataclass(frozen=True)
+class ScanLimits:
+    max_entries: int = 1_000_000  # per layer
+    max_read_bytes: int = 2 * 1024**3  # all planned reads of one image together
+    deadline: float | None = None  # time.monotonic() value
+
+
+@dataclass(frozen=True)
+class LayerSource:
+    """One layer as a tar stream (already decompressed); `seekable` lets us skip data cheaply."""
+
+    digest: str
+    open: Callable[[], BinaryIO]
+    seekable: bool
+
+
+@dataclass
+class _Node:
+    type: EntryType
+    size: int = 0
+    mode: int = 0
+    layer: str = ""
+    linkname: str = ""
+    data: bytes | None = None
+    problem: str | None = None  # why a planned read failed
+    planned: bool = False
+    children: dict[str, _Node] | None = None  # directories only
+
+
+@dataclass
+class MergedImage:
+    """The merged view (implements `ImageFiles`) plus what went wrong while building it."""
+
+    root: _Node = field(default_factory=lambda: _Node(EntryType.DIR, children={}))
+    problems: list[str] = field(default_factory=list)  # e.g. "layer sha256:…: truncated"
+    notes: list[str] = field(default_factory=list)  # unusual but harmless
+    entries: int = 0
+    bytes_read: int = 0
+
+    @property
+    def complete(self) -> bool:
+        return not self.problems
+
+    # -- ImageFiles ------------------------------------------------------------------------
+    def read(self, path: str) -> bytes | None:
+        node = self._lookup(path)
+        return node.data if node is not None and node.type is EntryType.FILE else None
+
+    def info(self, path: str) -> FileInfo | None:
+        node = self._lookup(path)
+        if node is None or node.type is not EntryType.FILE:
+            return None
+        return FileInfo(_normal(path) or "", node.size, node.mode, node.layer)
+
+    def unreadable(self, path: str) -> str | None:
+        node = self._lookup(path)
+        return node.problem if node is not None else None
+
+    def planned(self) -> Iterator[FileInfo]:
+        for path, node in self.walk():
+            if node.planned:
+                yield FileInfo(path, node.size, node.mode, node.layer)
+
+    # -- the rest --------------------------------------------------------------------------
+    def walk(self) -> Iterator[tuple[str, _Node]]:
+        """Every entry of the merged view, depth first, in name order (iteratively)."""
+        stack: list[tuple[str, _Node]] = [
+            (name, node) for name, node in sorted((self.root.children or {}).items(), reverse=True)
+        ]
+        while stack:
+            path, node = stack.pop()
+            yield path, node
+            if node.children:
+                stack.extend(
+                    (f"{path}/{name}", child)
+                    for name, child in sorted(node.children.items(), reverse=True)
+                )
+
+    def setid_files(self) -> list[FileInfo]:
+        return [
+            FileInfo(path, node.size, node.mode, node.layer)
+            for path, node in self.walk()
+            if node.type is EntryType.FILE and node.mode & 0o6000
+        ]
+
+    def _lookup(self, path: str, follow_last: bool = True) -> _Node | None:
+        """Resolve `path` in the merged view, following symlinks inside the image only."""
+        parts = (_normal(path) or "").split("/")
+        hops = 0
+        resolved: list[str] = []
+        while parts:
+            part = parts.pop(0)
+            if part in ("", "."):
+                continue
+            if part == "..":
+                if resolved:
+                    resolved.pop()  # ".." above the root stays at the root, as in a chroot
+                continue
+            node = self._get([*resolved, part])
+            if node is None:
+                return None
+            if node.type is EntryType.SYMLINK and (parts or follow_last):
+                hops += 1
+                if hops > MAX_LINK_HOPS:
+                    return None
+                target = node.linkname
+                if target.startswith("/"):
+                    resolved = []
+                parts = [p for p in target.split("/") if p] + parts
+                continue
+            resolved.append(part)
+        return self._get(resolved)
+
+    def _get(self, parts: Sequence[str]) -> _Node | None:
+        node = self.root
+        for part in parts:
+            if node.children is None or part not in node.children:
+                return None
+            node = node.children[part]
+        return node
+
+
+def _normal(name: str) -> str | None:
+    """'./usr//lib/' -> 'usr/lib'; None for names that climb out ('../x', 'a/../../b')."""
+    parts: list[str] = []
+    for part in name.replace("\\", "/").split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            return None
+        parts.append(part)
+    return "/".join(parts)
+
+
+class ImageScanner:
+    """Builds a `MergedImage` from layers, reading what the catalogers plan."""
+
+    def __init__(self, catalogers: Sequence[Cataloger], limits: ScanLimits | None = None):
+        self._catalogers = catalogers
+        self._limits = limits or ScanLimits()
+
+    def scan(self, layers: Sequence[LayerSource]) -> MergedImage:
+        image = MergedImage()
+        for layer in layers:
+            try:
+                with layer.open() as stream:
+                    self._apply_layer(image, layer, stream)
+            except (TarError, OSError, EOFError) as error:
+                image.problems.append(f"layer {layer.digest}: {error}")
+        return image
+
+    def _plan(self, path: str, size: int, mode: int) -> ReadPlan | None:
+        for cataloger in self._catalogers:
+            plan = cataloger.plan(path, size, mode)
+            if plan is not None:
+                return plan
+        return None
+
+    def _apply_layer(self, image: MergedImage, layer: LayerSource, stream: BinaryIO) -> None:
+        limits = TarLimits(max_entries=self._limits.max_entries, deadline=self._limits.deadline)
+        reader = TarReader(stream, seekable=layer.seekable, limits=limits)
+        added: list[tuple[list[str], _Node]] = []
+        deletions: list[list[str]] = []
+        opaque: list[list[str]] = []
+        for entry in reader:
+            image.entries += 1
+            path = _normal(entry.name)
+            if path is None:
+                image.problems.append(
+                    f"layer {layer.digest}: entry {entry.name!r} climbs out of the image; ignored"
+                )
+                continue
+            if not path:
+                continue  # the root itself
+            parts = path.split("/")
+            base = parts[-1]
+            if base == OPAQUE:
+                opaque.append(parts[:-1])
+                continue
+            if base.startswith(WHITEOUT):
+                if base == WHITEOUT or base.startswith(".wh..wh."):
+                    image.notes.append(f"layer {layer.digest}: odd whiteout {path!r} ignored")
+                else:
+                    deletions.append([*parts[:-1], base[len(WHITEOUT) :]])
+                continue
+            node = _Node(entry.type, entry.size, entry.mode, layer.digest, entry.linkname)
+            if entry.type is EntryType.DIR:
+                node.children = {}
+            elif entry.type is EntryType.FILE:
+                self._read_planned(image, reader, path, entry.size, node)
+            elif entry.type is EntryType.HARDLINK:
+                self._resolve_hardlink(image, added, node, path)
+            added.append((parts, node))
+        # What this layer deletes goes first, so its own additions survive (OCI image spec).
+        for parts in opaque:
+            directory = image._get(parts)
+            if directory is not None and directory.children is not None:
+                directory.children.clear()
+        for parts in deletions:
+            parent = image._get(parts[:-1])
+            if parent is not None and parent.children is not None:
+                parent.children.pop(parts[-1], None)
+        for parts, node in added:
+            _insert(image.root, parts, node)
+
+    def _read_planned(
+        self, image: MergedImage, reader: TarReader, path: str, size: int, node: _Node
+    ) -> None:
+        plan = self._plan(path, size, node.mode)
+        if plan is None:
+            return
+        if plan.magic:
+            head = reader.read(len(plan.magic))
+            if head != plan.magic:
+                return
+        node.planned = True
+        if size > plan.max_bytes:
+            node.problem = f"over the size cap ({size} bytes > {plan.max_bytes})"
+            return
+        if image.bytes_read + size > self._limits.max_read_bytes:
+            node.problem = "the image's read budget is spent"
+            image.problems.append(f"read budget of {self._limits.max_read_bytes} bytes spent")
+            return
+        data = plan.magic + reader.read(size - len(plan.magic))
+        image.bytes_read += size
+        try:
+            node.data = plan.transform(data) if plan.transform else data
+        except ValueError as error:
+            node.problem = str(error) or error.__class__.__name__
+
+    def _resolve_hardlink(
+        self, image: MergedImage, added: list[tuple[list[str], _Node]], node: _Node, path: str
+    ) -> None:
+        """A hard link shares its target's content: look in this layer first, then below."""
+        target_path = _normal(node.linkname)
+        target = None
+        if target_path:
+            parts = target_path.split("/")
+            target = next((n for p, n in reversed(added) if p == parts), None) or image._get(parts)
+        if target is None or target.type is not EntryType.FILE:
+            node.type = EntryType.OTHER
+            node.problem = f"hard link to {node.linkname!r}, which is not a file in the image"
+            return
+        node.type = EntryType.FILE
+        node.size, node.data, node.problem = target.size, target.data, target.problem
+        node.planned = target.planned
+        if not target.planned and self._plan(path, target.size, node.mode) is not None:
+            node.planned = True  # its content went by under the target's name, unread
+            node.problem = f"hard link to {node.linkname!r}, whose content was not read"
+
+
+def _insert(root: _Node, parts: list[str], node: _Node) -> None:
+    directory = root
+    for part in parts[:-1]:
+        children = directory.children
+        assert children is not None
+        child = children.get(part)
+        if child is None or child.children is None:
+            # a missing parent, or a file/link where a directory is needed: a directory wins
+            child = _Node(EntryType.DIR, children={})
+            children[part] = child
+        directory = child
+    children = directory.children
+    assert children is not None
+    existing = children.get(parts[-1])
+    if node.type is EntryType.DIR and existing is not None and existing.children is not None:
+        existing.mode, existing.layer = node.mode, node.layer  # keep what lower layers put in it
+        return
+    children[parts[-1]] = node
