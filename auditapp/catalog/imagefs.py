@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from auditapp.catalog.interface import Cataloger, FileInfo, ReadPlan
+from auditapp.formats.streams import StreamError
 from auditapp.formats.tar import EntryType, TarError, TarLimits, TarReader
 
 MAX_LINK_HOPS = 40
@@ -167,7 +168,7 @@ class ImageScanner:
             try:
                 with layer.open() as stream:
                     self._apply_layer(image, layer, stream)
-            except (TarError, OSError, EOFError) as error:
+            except (TarError, StreamError, OSError, EOFError) as error:
                 image.problems.append(f"layer {layer.digest}: {error}")
         return image
 

@@ -1,0 +1,101 @@
+"""File-like views used to read layers: a byte range of a file, decompressors with a cap."""
+
+from __future__ import annotations
+
+import gzip
+import io
+from typing import BinaryIO
+
+import zstandard
+
+GZIP_MAGIC = b"\x1f\x8b"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+class StreamError(ValueError):
+    """A compressed stream is corrupt or breaks a limit."""
+
+
+class SizeCapError(StreamError):
+    """A decompressed stream grew past its cap (a decompression bomb, or a huge layer)."""
+
+
+class FileRange(io.RawIOBase):
+    """Bytes [start, start + length) of a file, seekable within the range."""
+
+    def __init__(self, path: str, start: int, length: int) -> None:
+        self._file = open(path, "rb")  # noqa: SIM115 - closed in close()
+        self._start, self._length, self._pos = start, length, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self._pos, 2: self._length}[whence]
+        self._pos = max(0, min(base + offset, self._length))
+        return self._pos
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        want = min(len(buffer), self._length - self._pos)
+        if want <= 0:
+            return 0
+        self._file.seek(self._start + self._pos)
+        got = self._file.readinto(memoryview(buffer)[:want])
+        self._pos += got or 0
+        return got or 0
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+class CappedReader(io.RawIOBase):
+    """Passes reads through and fails once more than `cap` bytes came out."""
+
+    def __init__(self, inner: BinaryIO, cap: int, what: str, raw: BinaryIO) -> None:
+        self._inner, self._cap, self._what, self._count = inner, cap, what, 0
+        self._raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        try:
+            data = self._inner.read(len(buffer))
+        except zstandard.ZstdError as error:
+            raise StreamError(f"{self._what} is not valid zstd data: {error}") from error
+        self._count += len(data)
+        if self._count > self._cap:
+            raise SizeCapError(f"{self._what} decompresses to more than {self._cap} bytes")
+        memoryview(buffer)[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._inner.close()
+        self._raw.close()
+        super().close()
+
+
+def compression_of(head: bytes) -> str:
+    if head.startswith(GZIP_MAGIC):
+        return "gzip"
+    if head.startswith(ZSTD_MAGIC):
+        return "zstd"
+    return "none"
+
+
+def decompressed(raw: BinaryIO, compression: str, cap: int, what: str) -> BinaryIO:
+    """A buffered, capped, decompressing reader over `raw` (which it closes)."""
+    if compression == "gzip":
+        inner: BinaryIO = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
+    elif compression == "zstd":
+        inner = zstandard.ZstdDecompressor().stream_reader(raw, closefd=False)
+    else:
+        return raw
+    return io.BufferedReader(CappedReader(inner, cap, what, raw), buffer_size=1024 * 1024)
