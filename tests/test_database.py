@@ -210,3 +210,35 @@ def test_network_filesystems_are_recognised(path: str, network: bool) -> None:
     from auditapp.store.filesystems import is_network_filesystem
 
     assert is_network_filesystem(Path(path), MOUNTS) is network
+
+
+def test_a_database_from_the_previous_release_is_backed_up_and_upgraded(tmp_path: Path) -> None:
+    from alembic import command
+
+    path = tmp_path / "old.sqlite3"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.connect() as connection:
+        config = migrate.alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.commit()
+        connection.execute(
+            text(
+                "INSERT INTO audit (name, entity, description, checklist_id, created_at, journal_seq,"
+                " journal_head) VALUES ('kept', '', '', 'pci-dss-4.0.1-containers',"
+                " '2026-01-01 00:00:00', 0, :head)"
+            ),
+            {"head": "0" * 64},
+        )
+        connection.commit()
+    engine.dispose()
+    db = open_database(f"sqlite:///{path}")
+    try:
+        assert migrate.current_revision(db.engine) == migrate.SCHEMA_HEAD
+        assert "package" in inspect(db.engine).get_table_names()
+    finally:
+        db.close()
+    (backup,) = tmp_path.glob("old.sqlite3.0001.*.bak")
+    with sqlite3.connect(backup) as copy:
+        assert copy.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert copy.execute("SELECT name FROM audit").fetchall() == [("kept",)]
