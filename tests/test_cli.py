@@ -264,3 +264,68 @@ def test_journal_verify_exits_1_when_tampered(tmp_path: Path) -> None:
     done = cli("journal", "verify")
     assert done.returncode == 1
     assert "journal BROKEN at entry #2" in done.stderr
+
+
+def test_components_from_the_command_line(team: Cli) -> None:
+    team.ok(
+        "--as",
+        "Dev",
+        "component",
+        "add",
+        "api",
+        "--image",
+        "shop/api:1.4",
+        "--internet-facing",
+        "--data",
+        "cardholder-data",
+    )
+    team.ok("component", "set", "api", "--cde", "--no-internet-facing")
+    (api,) = team.json("components")
+    assert (api["internet_facing"], api["in_cde"], api["data_classes"]) == (
+        False,
+        True,
+        ["cardholder-data"],
+    )
+    _denied(team("--as", "Ann", "component", "add", "db"), "may not manage components")
+
+
+def test_more_denials_through_the_cli(team: Cli, tmp_path: Path) -> None:
+    _denied(team("--as", "Ann", "item", "set", KEY, "--status", "in-place"), "auditor may not set")
+    team.ok("signoff", "--statement", "ready")
+    note = tmp_path / "late.txt"
+    note.write_text("late")
+    _denied(team("--as", "Dev", "evidence", "attach", str(note)), "signed off")
+    assert "data matches the journal" in team.ok("journal", "verify")
+
+
+def test_data_changed_beside_auditapp_fails_verify(tmp_path: Path) -> None:
+    path = tmp_path / "v.sqlite3"
+    cli = Cli(f"sqlite:///{path}", tmp_path)
+    cli.ok("audit", "new", "V")
+    cli.ok("member", "add", "Olga", "--role", "officer")
+    cli.ok("member", "add", "Ann", "--role", "auditor", "--as", "Olga")
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE member SET role = 'officer' WHERE name = 'Ann'")
+    done = cli("journal", "verify")
+    assert done.returncode == 1
+    assert "journal and data DISAGREE: member 'Ann' has role 'officer'" in done.stderr
+
+
+def test_a_negative_limit_is_refused(team: Cli) -> None:
+    done = team("journal", "show", "--limit", "-1")
+    assert done.returncode == 2 and "must be 1 or more" in done.stderr
+
+
+def test_a_broken_pipe_is_not_an_error(team: Cli) -> None:
+    """`auditapp item list | head`: the reader leaves before we write; we exit quietly."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "auditapp", "item", "list", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **team.env},
+    )
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # before the child has printed anything
+    errors = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 0
+    assert errors == ""

@@ -88,3 +88,64 @@ def test_a_rehashed_entry_still_breaks_the_next_link(busy_ws: Workspace) -> None
         entry.hash = entry_hash(entry.prev_hash, entry)
     report = journal.verify_journal(busy_ws, Caller())
     assert report.first_break is not None and report.first_break.seq == 3
+
+
+def _mismatch(ws: Workspace) -> str:
+    report = journal.verify_journal(ws, Caller())
+    assert report.chain.intact, report.first_break
+    assert not report.intact
+    return report.mismatches[0]
+
+
+def test_a_cut_tail_with_the_head_moved_back(busy_ws: Workspace) -> None:
+    """The chain alone cannot see this; the replayed data does (the attach is gone)."""
+    _raw(busy_ws, "DELETE FROM journal WHERE seq = 7")
+    _raw(
+        busy_ws,
+        "UPDATE audit SET journal_seq = 6, journal_head = (SELECT hash FROM journal WHERE seq = 6)",
+    )
+    assert "evidence #1" in _mismatch(busy_ws)
+
+
+def test_an_emptied_journal(busy_ws: Workspace) -> None:
+    _raw(busy_ws, "DELETE FROM journal")
+    _raw(busy_ws, "UPDATE audit SET journal_seq = 0, journal_head = :z", z="0" * 64)
+    report = journal.verify_journal(busy_ws, Caller())
+    assert report.first_break is not None and "empty" in report.first_break.reason
+
+
+def test_a_value_of_the_wrong_type(busy_ws: Workspace) -> None:
+    if busy_ws.db.is_sqlite:
+        _raw(busy_ws, "UPDATE journal SET summary = x'00ff' WHERE seq = 3")
+        report = journal.verify_journal(busy_ws, Caller())
+        assert report.first_break is not None and report.first_break.seq == 3
+        assert "wrong type" in report.first_break.reason
+
+
+@pytest.mark.parametrize(
+    ("sql", "words"),
+    [
+        ("UPDATE member SET role = 'officer' WHERE name = 'Aud Auditor'", "role 'officer'"),
+        (
+            "UPDATE checklist_response SET status = 'not_applicable', version = version + 1 "
+            "WHERE status = 'in_place' AND id = (SELECT min(id) FROM checklist_response "
+            "WHERE status = 'in_place')",
+            "status differs",
+        ),
+        ("UPDATE checklist_response SET version = 9 WHERE status = 'in_place'", "version 9"),
+        ("UPDATE blob SET data = :x", "bytes of evidence #1"),
+        ("DELETE FROM evidence_link", "is missing"),
+    ],
+)
+def test_data_changed_beside_the_journal(busy_ws: Workspace, sql: str, words: str) -> None:
+    _raw(busy_ws, sql, x=b"forged")
+    assert words in _mismatch(busy_ws)
+
+
+def test_a_deleted_signoff(busy_ws: Workspace) -> None:
+    from auditapp.services import signoff
+
+    signoff.sign_off(busy_ws, OFFICER, "Complete")
+    assert journal.verify_journal(busy_ws, Caller()).intact
+    _raw(busy_ws, "DELETE FROM signoff")
+    assert "sign-off" in _mismatch(busy_ws)

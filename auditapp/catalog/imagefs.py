@@ -8,12 +8,12 @@ Only files some cataloger planned are read; everything else is metadata.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from auditapp.catalog.interface import Cataloger, FileInfo, ReadPlan
-from auditapp.formats.streams import StreamError
+from auditapp.formats.streams import LayerSource, StreamError
 from auditapp.formats.tar import EntryType, TarError, TarLimits, TarReader
 
 MAX_LINK_HOPS = 40
@@ -26,15 +26,6 @@ class ScanLimits:
     max_entries: int = 1_000_000  # per layer
     max_read_bytes: int = 2 * 1024**3  # all planned reads of one image together
     deadline: float | None = None  # time.monotonic() value
-
-
-@dataclass(frozen=True)
-class LayerSource:
-    """One layer as a tar stream (already decompressed); `seekable` lets us skip data cheaply."""
-
-    digest: str
-    open: Callable[[], BinaryIO]
-    seekable: bool
 
 
 @dataclass

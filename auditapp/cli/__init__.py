@@ -10,18 +10,7 @@ from auditapp.cli.commands import HANDLERS
 from auditapp.cli.parser import build_parser
 from auditapp.errors import AuditappError
 from auditapp.services.audits import open_audit
-from auditapp.services.workspace import DEFAULT_EVIDENCE_CAP, Caller, Settings, Workspace
-
-
-def settings_from_environment() -> Settings:
-    cap = os.environ.get("AUDITAPP_EVIDENCE_CAP_MB")
-    if not cap:
-        return Settings(evidence_max_bytes=DEFAULT_EVIDENCE_CAP)
-    try:
-        megabytes = float(cap)
-    except ValueError:
-        raise AuditappError(f"AUDITAPP_EVIDENCE_CAP_MB={cap!r} is not a number") from None
-    return Settings(evidence_max_bytes=int(megabytes * 1024 * 1024))
+from auditapp.services.workspace import Caller, Settings, Workspace
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,7 +22,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_gui(database, audit=args.audit, member=member)
     try:
-        ws = Workspace.open(database, settings_from_environment())
+        ws = Workspace.open(database, Settings.from_environment(os.environ))
     except AuditappError as error:
         return _fail(error)
     try:
@@ -47,6 +36,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("auditapp: cancelled; nothing was half-stored", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (e.g. `auditapp item list | head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as error:  # the last resort: one line, never a traceback
+        if os.environ.get("AUDITAPP_DEBUG"):
+            raise
+        print(
+            f"auditapp: internal error: {error.__class__.__name__}: {error} "
+            "(run again with AUDITAPP_DEBUG=1 for details, and please report it)",
+            file=sys.stderr,
+        )
+        return 3
     finally:
         ws.close()
 

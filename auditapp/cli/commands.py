@@ -10,7 +10,17 @@ from pathlib import Path
 
 from auditapp.checklist import UNANSWERED_LABEL, Method, Progress, Status
 from auditapp.cli.render import human_size, print_json, print_table, to_plain
-from auditapp.services import audits, comments, evidence, items, journal, members, signoff
+from auditapp.services import (
+    audits,
+    comments,
+    components,
+    evidence,
+    items,
+    journal,
+    members,
+    signoff,
+)
+from auditapp.services.components import ComponentEdit
 from auditapp.services.errors import InvalidInputError
 from auditapp.services.items import KEEP, ItemEdit
 from auditapp.services.roles import Role
@@ -172,6 +182,56 @@ def evidence_link(ws: Workspace, caller: Caller, args: argparse.Namespace) -> in
     return 0
 
 
+def _component_edit(args: argparse.Namespace) -> ComponentEdit:
+    classes = None
+    if args.data is not None:
+        classes = tuple(c.strip() for c in args.data.split(",") if c.strip())
+    return ComponentEdit(
+        image_ref=args.image,
+        internet_facing=args.internet_facing,
+        in_cde=args.cde,
+        data_classes=classes,
+        host=args.host,
+        notes=args.notes,
+    )
+
+
+def component_add(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
+    added = components.add_component(ws, caller, args.name, _component_edit(args))
+    print(f"added component {added.name}")
+    return 0
+
+
+def component_set(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
+    changed = components.update_component(ws, caller, args.name, _component_edit(args))
+    print(f"component {changed.name} (version {changed.version})")
+    return 0
+
+
+def component_list(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
+    found = components.list_components(ws, caller)
+    if args.json:
+        print_json(found)
+    elif not found:
+        print("no components yet: add one with `auditapp component add NAME`")
+    else:
+        print_table(
+            ["NAME", "IMAGE", "INTERNET", "CDE", "DATA", "HOST"],
+            [
+                [
+                    c.name,
+                    c.image_ref,
+                    c.internet_facing,
+                    c.in_cde,
+                    ", ".join(c.data_classes),
+                    c.host,
+                ]
+                for c in found
+            ],
+        )
+    return 0
+
+
 def comment_add(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
     added = comments.add_comment(ws, caller, args.key, args.text)
     print(f"comment by {added.author} on {added.item_key}")
@@ -230,14 +290,20 @@ def status(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
 
 def journal_verify(ws: Workspace, caller: Caller, _args: argparse.Namespace) -> int:
     report = journal.verify_journal(ws, caller)
-    if report.first_break is None:
-        print(f"journal intact: {report.entries} entries; chain head {report.head}")
+    if report.intact:
+        print(
+            f"journal intact: {report.entries} entries; data matches the journal; "
+            f"chain head {report.head}"
+        )
         return 0
-    print(
-        f"journal BROKEN at entry #{report.first_break.seq}: {report.first_break.reason}",
-        file=sys.stderr,
-    )
-    print(f"entries verified before the break: {report.entries}", file=sys.stderr)
+    if report.first_break is not None:
+        print(
+            f"journal BROKEN at entry #{report.first_break.seq}: {report.first_break.reason}",
+            file=sys.stderr,
+        )
+        print(f"entries verified before the break: {report.entries}", file=sys.stderr)
+    for mismatch in report.mismatches:
+        print(f"journal and data DISAGREE: {mismatch}", file=sys.stderr)
     return 1
 
 
@@ -266,6 +332,10 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("evidence", "attach"): evidence_attach,
     ("evidence", "list"): evidence_list,
     ("evidence", "link"): evidence_link,
+    ("component", "add"): component_add,
+    ("component", "set"): component_set,
+    ("component", "list"): component_list,
+    ("components", None): component_list,
     ("comment", "add"): comment_add,
     ("comment", "list"): comment_list,
     ("signoff", None): signoff_command,

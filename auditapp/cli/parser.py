@@ -7,6 +7,7 @@ from typing import TypeAlias
 
 from auditapp import __version__
 from auditapp.checklist import Method, Status
+from auditapp.services.components import DATA_CLASSES
 from auditapp.services.roles import Role
 
 STATUS_CHOICES = [s.cli_name for s in Status]
@@ -72,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev_link.add_argument("id", type=int)
     ev_link.add_argument("item", metavar="KEY")
 
+    component = _group(commands, "component", "the services and containers under assessment")
+    _component_options(_command(component, "add", "add a component")).add_argument("name")
+    _component_options(_command(component, "set", "change a component")).add_argument("name")
+    _json(_command(component, "list", "list components"))
+    _json(_command(commands, "components", "list components (same as `component list`)"))
+
     comment = _group(commands, "comment", "comments on items")
     comment_add = _command(comment, "add", "comment on an item")
     comment_add.add_argument("key")
@@ -86,9 +93,31 @@ def build_parser() -> argparse.ArgumentParser:
     journal = _group(commands, "journal", "the tamper-evident journal")
     _command(journal, "verify", "check the hash chain (exit 1 when broken)")
     show = _json(_command(journal, "show", "the latest entries"))
-    show.add_argument("--limit", type=int, default=30)
+    show.add_argument("--limit", type=_positive, default=30)
 
     _command(commands, "gui", "open the desktop window")
+    return parser
+
+
+def _component_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("--image", metavar="REF", help="image reference, e.g. shop/api:1.4")
+    parser.add_argument(
+        "--internet-facing",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="reachable from the internet",
+    )
+    parser.add_argument(
+        "--cde",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="part of the cardholder-data environment",
+    )
+    parser.add_argument(
+        "--data", metavar="CLASSES", help=f"comma-separated data classes: {', '.join(DATA_CLASSES)}"
+    )
+    parser.add_argument("--host", help="the Docker host it runs on")
+    parser.add_argument("--notes")
     return parser
 
 
@@ -125,6 +154,16 @@ def _command(commands: Commands, name: str, text: str) -> argparse.ArgumentParse
 def _group(commands: Commands, name: str, text: str) -> Commands:
     group = _command(commands, name, text)
     return group.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
 
 
 def _json(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from auditapp.catalog.imagefs import LayerSource
 from auditapp.evidence.errors import EvidenceError
-from auditapp.formats.streams import FileRange, compression_of, decompressed
+from auditapp.formats.streams import FileRange, LayerSource, compression_of, decompressed
 from auditapp.formats.tar import EntryType, TarError, TarLimits, TarReader
 
 DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import gzip
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import BinaryIO
 
 import zstandard
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+@dataclass(frozen=True)
+class LayerSource:
+    """One layer as a tar stream (already decompressed); `seekable` lets us skip data cheaply."""
+
+    digest: str
+    open: Callable[[], BinaryIO]
+    seekable: bool
 
 
 class StreamError(ValueError):

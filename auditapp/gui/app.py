@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -13,11 +14,18 @@ from auditapp.services.workspace import Settings, Workspace
 
 def run_gui(database: str | None, *, audit: str | None, member: str | None) -> int:
     """Run the window until it closes; 2 if the database cannot be opened."""
+    if not _display_available():
+        print(
+            "auditapp: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are "
+            "unset); use a command such as `auditapp status`, or set QT_QPA_PLATFORM",
+            file=sys.stderr,
+        )
+        return 2
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
     try:
-        ws = Workspace.open(database, Settings())
+        ws = Workspace.open(database, Settings.from_environment(os.environ))
     except Exception as error:  # shown as one sentence; never a traceback
         QMessageBox.critical(
             None, APP_NAME, f"auditapp cannot open the database. {describe_error(error)}"
@@ -30,3 +38,10 @@ def run_gui(database: str | None, *, audit: str | None, member: str | None) -> i
         return app.exec()
     finally:
         ws.close()
+
+
+def _display_available() -> bool:
+    """Qt aborts the process when it finds no display; say so in one line instead."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))

@@ -11,8 +11,9 @@ from auditapp.checklist import DEFAULT_CHECKLIST, load_checklist
 from auditapp.services.errors import InvalidInputError
 from auditapp.services.roles import Role
 from auditapp.services.workspace import (
-    CURRENT_AUDIT,
     Workspace,
+    check_name,
+    current_audit_key,
     load_audit,
     outsider_name,
     set_current_audit,
@@ -46,12 +47,8 @@ def create_audit(
     With `first_member`, that person joins as the default member in the same transaction,
     so an audit never exists half set up.
     """
-    name = name.strip()
-    if not name:
-        raise InvalidInputError("an audit needs a name")
-    member_name = first_member[0].strip() if first_member else ""
-    if first_member and not member_name:
-        raise InvalidInputError("the first member needs a name")
+    name = check_name(name, "the audit's name")
+    member_name = check_name(first_member[0], "the member's name") if first_member else ""
     checklist = load_checklist(checklist_id)
     with ws.db.write() as session:
         if session.scalar(select(Audit.id).where(Audit.name == name)) is not None:
@@ -101,7 +98,7 @@ def create_audit(
 
 def list_audits(ws: Workspace) -> list[AuditSummary]:
     with ws.db.read() as session:
-        current = session.get(AppSetting, CURRENT_AUDIT)
+        current = session.get(AppSetting, current_audit_key())
         counts = {
             key: n
             for key, n in session.execute(

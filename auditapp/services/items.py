@@ -24,7 +24,14 @@ from auditapp.checklist import roll_up as checklist_roll_up
 from auditapp.services.errors import InvalidInputError, NotFoundError
 from auditapp.services.roles import Action
 from auditapp.services.stored import stored_enum
-from auditapp.services.workspace import Caller, Change, Workspace, load_audit, perform
+from auditapp.services.workspace import (
+    Caller,
+    Change,
+    Workspace,
+    check_name,
+    load_audit,
+    perform,
+)
 from auditapp.store.errors import StaleEditError
 from auditapp.store.models import Audit, ChecklistResponse, Comment, EvidenceLink
 from auditapp.store.types import utcnow
@@ -103,6 +110,8 @@ def update_item(
     fields = edit.changes()
     if not fields:
         raise InvalidInputError(f"nothing to change on item {key}")
+    if isinstance(edit.owner, str) and edit.owner.strip():
+        check_name(edit.owner, "the owner")
     if isinstance(edit.rationale, str) and len(edit.rationale) > 100_000:
         raise InvalidInputError(f"the rationale for {key} is longer than 100,000 characters")
     action = Action.SET_STATUS if _DECIDING & fields.keys() else Action.DRAFT_RATIONALE

@@ -15,6 +15,7 @@ from auditapp.services.workspace import (
     Caller,
     Change,
     Workspace,
+    check_name,
     has_officer,
     is_signed_off,
     load_audit,
@@ -45,9 +46,7 @@ class Identity:
 def add_member(
     ws: Workspace, caller: Caller, name: str, role: Role, *, make_default: bool = False
 ) -> MemberView:
-    name = name.strip()
-    if not name:
-        raise InvalidInputError("a member needs a name")
+    name = check_name(name, "the member's name")
 
     def work(change: Change) -> MemberView:
         session, audit = change.session, change.audit

@@ -7,6 +7,8 @@ rules, runs the change and journals it — or journals the refusal, commits that
 from __future__ import annotations
 
 import getpass
+import math
+import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -15,21 +17,38 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from auditapp.checklist import Checklist, load_checklist
-from auditapp.services.errors import NotFoundError, PermissionDeniedError
+from auditapp.services.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from auditapp.services.roles import Action, Role, decide
 from auditapp.services.stored import stored_enum
 from auditapp.store import journal
 from auditapp.store.database import Database, open_database
+from auditapp.store.errors import CorruptDataError
 from auditapp.store.models import AppSetting, Audit, Member, SignOff
 
 T = TypeVar("T")
-CURRENT_AUDIT = "current_audit"
+CURRENT_AUDIT = "current_audit"  # one per operating-system user: see current_audit_key()
 DEFAULT_EVIDENCE_CAP = 200 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Settings:
     evidence_max_bytes: int = DEFAULT_EVIDENCE_CAP
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> Settings:
+        """AUDITAPP_EVIDENCE_CAP_MB: the evidence size cap in MB (a positive number)."""
+        text = environ.get("AUDITAPP_EVIDENCE_CAP_MB", "").strip()
+        if not text:
+            return cls()
+        try:
+            megabytes = float(text)
+        except ValueError:
+            megabytes = float("nan")
+        if not math.isfinite(megabytes) or megabytes <= 0:
+            raise InvalidInputError(
+                f"AUDITAPP_EVIDENCE_CAP_MB={text!r} is not a positive number of megabytes"
+            )
+        return cls(evidence_max_bytes=max(1, int(megabytes * 1024 * 1024)))
 
 
 @dataclass
@@ -106,30 +125,56 @@ def perform(
                 "attempted": action.value,
                 "role": role.value if role else None,
                 "reason": decision.reason,
+                "origin": origin(),
             },
         )
         refusal = PermissionDeniedError(f"{who}: {decision.reason}")
     raise refusal
 
 
+NAME_LIMIT = 200
+
+
+def check_name(value: str, what: str) -> str:
+    """Names are stored in columns of 200 characters on every backend; say so up front."""
+    value = value.strip()
+    if not value:
+        raise InvalidInputError(f"{what} cannot be empty")
+    if len(value) > NAME_LIMIT:
+        raise InvalidInputError(f"{what} is longer than {NAME_LIMIT} characters")
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise InvalidInputError(f"{what} contains control characters")
+    return value
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown user"
+
+
+def origin() -> str:
+    """Where a request came from, for the journal: the operating-system user and host."""
+    return f"{_os_user()}@{socket.gethostname()}"
+
+
 def outsider_name() -> str:
     """How the journal names someone acting before they are a member (e.g. creating an audit)."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown user"
-    return f"{user} (not a member)"
+    return f"{_os_user()} (not a member)"
 
 
 def load_audit(session: Session, name: str | None, *, for_update: bool = False) -> Audit:
     """The named audit, or the current one (the last opened or created)."""
     if name is None:
-        current = session.get(AppSetting, CURRENT_AUDIT)
+        current = session.get(AppSetting, current_audit_key())
         if current is None:
             raise NotFoundError(
                 "no audit is open in this database",
                 hint="create one with `auditapp audit new NAME` or pick one with --audit NAME",
             )
+        if not current.value.isdigit():
+            raise CorruptDataError(f"the current audit setting {current.value!r} is not an id")
         query = select(Audit).where(Audit.id == int(current.value))
     else:
         query = select(Audit).where(Audit.name == name)
@@ -176,9 +221,15 @@ def is_signed_off(session: Session, audit: Audit) -> bool:
     return bool(session.scalar(select(exists().where(SignOff.audit_id == audit.id))))
 
 
+def current_audit_key() -> str:
+    """Each person (operating-system user) has their own current audit in a shared database."""
+    return f"{CURRENT_AUDIT}:{_os_user()}"[:64]
+
+
 def set_current_audit(session: Session, audit: Audit) -> None:
-    setting = session.get(AppSetting, CURRENT_AUDIT)
+    key = current_audit_key()
+    setting = session.get(AppSetting, key)
     if setting is None:
-        session.add(AppSetting(key=CURRENT_AUDIT, value=str(audit.id)))
+        session.add(AppSetting(key=key, value=str(audit.id)))
     elif setting.value != str(audit.id):
         setting.value = str(audit.id)

@@ -11,7 +11,7 @@ def backup_sqlite(source: Path, destination: Path) -> Path:
     """Copy `source` to `destination` page by page while other connections may be writing."""
     destination.parent.mkdir(parents=True, exist_ok=True)
     with (
-        closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
+        closing(sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)) as src,
         closing(sqlite3.connect(destination)) as dst,
     ):
         src.backup(dst)

@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from auditapp.store import migrate
 from auditapp.store.errors import (
     ConflictError,
+    CorruptDataError,
     DatabaseBusyError,
     DatabaseUnavailableError,
     DatabaseUrlError,
@@ -108,12 +109,28 @@ def _translated(db: Database) -> Iterator[None]:
         raise DatabaseUnavailableError(f"cannot use {where}: {error.orig}") from error
     except sa_exc.DBAPIError as error:
         raise StoreError(f"database error on {where}: {error.orig}") from error
+    except (ValueError, TypeError) as error:
+        # Rows are input too: a value written outside auditapp may not read back.
+        raise CorruptDataError(
+            f"{where} holds a value auditapp cannot read: {error}",
+            hint="it was changed outside auditapp; `auditapp journal verify` checks the history",
+        ) from error
 
 
 def parse_url(text: str) -> URL:
     """Accept a SQLAlchemy URL or a plain path to an SQLite file."""
     if "://" not in text:
         return make_url(f"sqlite:///{Path(text).expanduser().resolve()}")
+    if text.startswith("sqlite:"):
+        url = make_url(text)
+        if url.query:
+            raise DatabaseUrlError(
+                f"options in an SQLite URL are not supported: {text!r}",
+                hint="give the plain file path, or sqlite:///PATH",
+            )
+        if url.database and url.database != ":memory:":
+            url = url.set(database=str(Path(url.database).expanduser().resolve()))
+        return url
     try:
         url = make_url(text)
     except (sa_exc.ArgumentError, ValueError) as error:
@@ -156,7 +173,12 @@ def _sqlite_engine(url: URL) -> Engine:
     if database and database != ":memory:":
         path = Path(database)
         _check_sqlite_file(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise NotADatabaseError(
+                f"cannot create the folder for {path}: {error.strerror or error}"
+            ) from error
         if is_network_filesystem(path.parent):
             raise NotADatabaseError(
                 f"{path} is on a network filesystem, where SQLite's locking is unreliable",
@@ -186,6 +208,8 @@ def _sqlite_engine(url: URL) -> Engine:
 def _check_sqlite_file(path: Path) -> None:
     if path.is_dir():
         raise NotADatabaseError(f"{path} is a folder, not an SQLite database file")
+    if path.exists() and not path.is_file():
+        raise NotADatabaseError(f"{path} is not a regular file")
     if not path.exists() or path.stat().st_size == 0:
         return
     try:

@@ -105,6 +105,8 @@ def verify(session: Session, audit: Audit) -> ChainReport:
         prev = entry.hash
         expected += 1
     count = expected - 1
+    if count == 0:
+        return ChainReport(0, prev, ChainBreak(1, "the journal is empty: entries were removed"))
     if audit.journal_seq != count or audit.journal_head != prev:
         return ChainReport(
             count,
@@ -119,7 +121,14 @@ def verify(session: Session, audit: Audit) -> ChainReport:
     return ChainReport(count, prev, None)
 
 
+_TEXT_FIELDS = ("at", "member", "action", "target", "summary", "prev_hash", "hash")
+
+
 def _check(entry: JournalEntry, expected: int, prev: str) -> str | None:
+    if not isinstance(entry.seq, int) or not all(
+        isinstance(getattr(entry, name), str) for name in _TEXT_FIELDS
+    ):
+        return f"entry #{expected} was altered: a field holds a value of the wrong type"
     if entry.seq > expected:
         return f"entry #{expected} is missing (deleted); the next entry found is #{entry.seq}"
     if entry.seq < expected:
@@ -130,6 +139,8 @@ def _check(entry: JournalEntry, expected: int, prev: str) -> str | None:
             f"entry #{entry.seq} ({entry.action}) does not follow {where}: "
             "entries were reordered, replaced or removed"
         )
+    if expected == 1 and entry.action != "audit.create":
+        return "entry #1 is not the creation of the audit: the start of the journal was removed"
     if entry_hash(prev, entry) != entry.hash:
         return (
             f"entry #{entry.seq} ({entry.action} by {entry.member} at {entry.at}) was altered "

@@ -52,8 +52,12 @@ def _read_revision(connection: object) -> str | None:
 
 
 def upgrade(engine: Engine, sqlite_path: Path | None, script_location: Path = MIGRATIONS) -> None:
-    """Migrate to the newest schema; refuse databases that are not ours or are newer than us."""
-    with engine.connect() as connection:
+    """Migrate to the newest schema; refuse databases that are not ours or are newer than us.
+
+    `engine` writes; the first look is taken on a reading connection, so opening an
+    up-to-date database never waits for another writer.
+    """
+    with engine.execution_options(auditapp_write=False).connect() as connection:
         tables = set(inspect(connection).get_table_names())
         current = _read_revision(connection)
         connection.rollback()

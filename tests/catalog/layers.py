@@ -7,7 +7,7 @@ import tarfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from auditapp.catalog.imagefs import LayerSource
+from auditapp.formats.streams import LayerSource
 
 
 @dataclass(frozen=True)

@@ -180,7 +180,7 @@ def test_a_corrupt_layer_makes_the_image_incomplete_not_clean() -> None:
     raw = broken.open().read()[:1000]
     import io
 
-    from auditapp.catalog.imagefs import LayerSource
+    from auditapp.formats.streams import LayerSource
 
     image = scan(good, LayerSource("sha256:bad", lambda: io.BytesIO(raw), True))
     assert image.read("etc/os-release") == b"ID=alpine"
