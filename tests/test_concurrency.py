@@ -75,3 +75,26 @@ def test_two_processes_lose_no_update(team_ws: Workspace, db_url: str, tmp_path:
     if path is not None:
         with sqlite3.connect(path) as connection:
             assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_reading_while_another_process_holds_the_write_lock(tmp_path: Path) -> None:
+    """Opening and reading never queue behind a writer (WAL readers do not need the lock)."""
+    from auditapp.services import audits
+
+    path = tmp_path / "busy.sqlite3"
+    ws = Workspace.open(f"sqlite:///{path}")
+    audits.create_audit(ws, "Read me")
+    ws.close()
+    writer = sqlite3.connect(path, timeout=0)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("UPDATE audit SET entity = 'uncommitted'")
+    try:
+        reader = Workspace.open(f"sqlite:///{path}")
+        try:
+            (audit,) = audits.list_audits(reader)
+            assert audit.entity == ""  # the writer's change is not visible yet
+        finally:
+            reader.close()
+    finally:
+        writer.rollback()
+        writer.close()
