@@ -64,6 +64,15 @@ class Skipped:
 
 
 @dataclass(frozen=True)
+class SecretFile:
+    """A file in the image that holds a credential: where, and what kind (never the content)."""
+
+    path: str
+    kind: str  # "private key", "cloud credentials", "registry credentials" ...
+    layer: str = ""
+
+
+@dataclass(frozen=True)
 class CatalogResult:
     packages: tuple[Package, ...] = ()
     skipped: tuple[Skipped, ...] = ()
@@ -72,6 +81,7 @@ class CatalogResult:
     # record, but e.g. an unsupported database format): the inventory is incomplete.
     incomplete: bool = False
     notes: tuple[str, ...] = field(default=())
+    secrets: tuple[SecretFile, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from auditapp.catalog.interface import (
     ImageFiles,
     OsRelease,
     Package,
+    SecretFile,
     Skipped,
 )
 from auditapp.formats.streams import LayerSource
@@ -26,6 +27,7 @@ class Inventory:
     skipped: tuple[Skipped, ...]
     problems: tuple[str, ...]  # why the inventory is incomplete; empty when complete
     setid_files: tuple[FileInfo, ...]
+    secrets: tuple[SecretFile, ...]
     entries: int
 
     @property
@@ -49,10 +51,12 @@ def take_inventory(
     os_release = _run(os_detector, image, None, problems).os_release
     packages: list[Package] = []
     skipped: list[Skipped] = []
+    secrets: list[SecretFile] = []
     for cataloger in catalogers:
         result = _run(cataloger, image, os_release, problems)
         packages.extend(result.packages)
         skipped.extend(result.skipped)
+        secrets.extend(result.secrets)
         if result.incomplete:
             reasons = "; ".join(s.reason for s in result.skipped) or "see skipped records"
             problems.append(f"{cataloger.name}: {reasons}")
@@ -62,6 +66,7 @@ def take_inventory(
         skipped=tuple(skipped),
         problems=tuple(problems),
         setid_files=tuple(image.setid_files()),
+        secrets=tuple(secrets),
         entries=image.entries,
     )
 

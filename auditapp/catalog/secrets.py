@@ -1,0 +1,59 @@
+"""Credentials left in image layers: private keys and well-known credential files.
+
+Only the path and the kind are reported; the content never leaves this module.
+"""
+
+from __future__ import annotations
+
+import re
+
+from auditapp.catalog.interface import CatalogResult, ImageFiles, OsRelease, ReadPlan, SecretFile
+
+MAX_BYTES = 1024 * 1024
+
+# file names (or path endings) that are credentials whatever they contain, and their kind
+_NAMED = {
+    ".aws/credentials": "cloud credentials",
+    ".docker/config.json": "registry credentials",
+    ".git-credentials": "source control credentials",
+    ".netrc": "network credentials",
+    ".pgpass": "database credentials",
+    ".npmrc": "package registry credentials",
+    ".pypirc": "package registry credentials",
+    ".config/gcloud/credentials.db": "cloud credentials",
+    ".kube/config": "cluster credentials",
+}
+_KEY_NAMES = re.compile(r"(^|/)(id_(rsa|dsa|ecdsa|ed25519)|[^/]+\.(pem|key|p12|pfx|jks))$")
+_PRIVATE_KEY = re.compile(rb"-----BEGIN (?:[A-Z0-9]+ )?PRIVATE KEY-----")
+_AUTH_VALUE = re.compile(
+    rb'"auth"\s*:\s*"[A-Za-z0-9+/=]{8,}"|_authToken\s*=\s*\S{8,}|'
+    rb"password\s*[=:]\s*\S+|aws_secret_access_key\s*=\s*\S+",
+    re.IGNORECASE,
+)
+_SKIP_PREFIXES = ("usr/share/", "usr/lib/python", "usr/local/lib/python", "etc/ssl/certs/")
+
+
+class SecretFileScanner:
+    name = "secrets"
+
+    def plan(self, path: str, size: int, mode: int) -> ReadPlan | None:
+        if path.endswith(tuple(_NAMED)):
+            return ReadPlan(MAX_BYTES)
+        if _KEY_NAMES.search(path) and not path.startswith(_SKIP_PREFIXES):
+            return ReadPlan(MAX_BYTES)
+        return None
+
+    def catalog(self, files: ImageFiles, os_release: OsRelease | None) -> CatalogResult:
+        found: list[SecretFile] = []
+        for info in files.planned():
+            data = files.read(info.path)
+            if data is None:
+                continue
+            if _PRIVATE_KEY.search(data):
+                found.append(SecretFile(info.path, "private key", info.layer))
+                continue
+            for ending, kind in _NAMED.items():
+                if info.path.endswith(ending) and _AUTH_VALUE.search(data):
+                    found.append(SecretFile(info.path, kind, info.layer))
+                    break
+        return CatalogResult(secrets=tuple(found))
