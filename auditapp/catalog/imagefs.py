@@ -239,7 +239,7 @@ class ImageScanner:
         image.bytes_read += size
         try:
             node.data = plan.transform(data) if plan.transform else data
-        except ValueError as error:
+        except Exception as error:  # a cataloger's bug must not end the walk of the image
             node.problem = str(error) or error.__class__.__name__
 
     def _resolve_hardlink(
