@@ -50,6 +50,7 @@ class MergedImage:
     notes: list[str] = field(default_factory=list)  # unusual but harmless
     entries: int = 0
     bytes_read: int = 0
+    _planned: list[FileInfo] | None = None
 
     @property
     def complete(self) -> bool:
@@ -71,9 +72,13 @@ class MergedImage:
         return node.problem if node is not None else None
 
     def planned(self) -> Iterator[FileInfo]:
-        for path, node in self.walk():
-            if node.planned:
-                yield FileInfo(path, node.size, node.mode, node.layer)
+        if self._planned is None:  # the view is final once built; walk it once
+            self._planned = [
+                FileInfo(path, node.size, node.mode, node.layer)
+                for path, node in self.walk()
+                if node.planned
+            ]
+        return iter(self._planned)
 
     # -- the rest --------------------------------------------------------------------------
     def walk(self) -> Iterator[tuple[str, _Node]]:
