@@ -23,4 +23,6 @@ def test_every_module_below_the_faces_is_under_both_contracts() -> None:
     for contract in contracts:
         if contract["type"] == "forbidden":
             assert parts <= set(contract["source_modules"]), (
-                contract["name"], sorted(parts - set(contract["source_modules"])))
+                contract["name"],
+                sorted(parts - set(contract["source_modules"])),
+            )

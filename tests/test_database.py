@@ -224,8 +224,8 @@ def test_a_database_from_the_previous_release_is_backed_up_and_upgraded(tmp_path
         connection.commit()
         connection.execute(
             text(
-                "INSERT INTO audit (name, entity, description, checklist_id, created_at, journal_seq,"
-                " journal_head) VALUES ('kept', '', '', 'pci-dss-4.0.1-containers',"
+                "INSERT INTO audit (name, entity, description, checklist_id, created_at,"
+                " journal_seq, journal_head) VALUES ('kept', '', '', 'pci-dss-4.0.1-containers',"
                 " '2026-01-01 00:00:00', 0, :head)"
             ),
             {"head": "0" * 64},

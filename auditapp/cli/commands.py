@@ -9,12 +9,16 @@ from datetime import date
 from pathlib import Path
 
 from auditapp.checklist import UNANSWERED_LABEL, Method, Progress, Status
+from auditapp.cli.files import write_atomically
+from auditapp.cli.progress import TerminalProgress
 from auditapp.cli.render import human_size, print_json, print_table, to_plain
 from auditapp.services import (
     audits,
+    collect,
     comments,
     components,
     evidence,
+    inventory,
     items,
     journal,
     members,
@@ -22,6 +26,7 @@ from auditapp.services import (
 )
 from auditapp.services.components import ComponentEdit
 from auditapp.services.errors import InvalidInputError
+from auditapp.services.gather import CollectRequest
 from auditapp.services.items import KEEP, ItemEdit
 from auditapp.services.roles import Role
 from auditapp.services.workspace import Caller, Workspace
@@ -232,6 +237,81 @@ def component_list(ws: Workspace, caller: Caller, args: argparse.Namespace) -> i
     return 0
 
 
+def collect_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
+    request = CollectRequest(
+        engine=args.engine,
+        images=tuple(args.image),
+        archives=tuple(Path(p) for p in args.archive),
+        compose=tuple(Path(p) for p in args.compose),
+        compose_env_file=Path(args.env_file) if args.env_file else None,
+        profiles=tuple(args.profile),
+        daemon_config=Path(args.daemon_config) if args.daemon_config else None,
+    )
+    bar = TerminalProgress()
+    try:
+        summary = collect.collect(ws, caller, request, bar)
+    finally:
+        bar.finish()
+    if args.json:
+        print_json(summary)
+        return 0
+    print(
+        f"collected {summary.evidence} evidence items: {summary.images} images, "
+        f"{summary.containers} containers, {summary.networks} networks, "
+        f"{summary.volumes} volumes, {summary.services} compose services"
+    )
+    total = sum(summary.packages.values())
+    per = ", ".join(f"{n} {e}" for e, n in summary.packages.items()) or "none"
+    print(f"packages: {total} ({per}); skipped records: {summary.skipped}")
+    if summary.secrets:
+        print(f"secrets found: {summary.secrets} (see the findings; values were redacted)")
+    for line in summary.incomplete:
+        print(f"INCOMPLETE inventory: {line}")
+    return 0
+
+
+def images_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
+    found = inventory.list_images(ws, caller)
+    if args.json:
+        print_json(found)
+    else:
+        print_table(
+            ["IMAGE", "OS", "PACKAGES", "SKIPPED", "COMPLETE", "COMPONENTS"],
+            [
+                [
+                    (i.tags or (i.digest[:19],))[0],
+                    i.os,
+                    i.packages,
+                    i.skipped,
+                    "yes" if i.complete else "NO: " + "; ".join(i.problems),
+                    ", ".join(i.components),
+                ]
+                for i in found
+            ],
+        )
+    return 0
+
+
+def packages_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
+    found = inventory.list_packages(ws, caller, component=args.component, ecosystem=args.ecosystem)
+    if args.json:
+        print_json(found)
+    else:
+        print_table(
+            ["ECOSYSTEM", "NAME", "VERSION", "IMAGE", "PATH"],
+            [[p.ecosystem, p.name, p.version, p.image, p.path] for p in found],
+        )
+    return 0
+
+
+def sbom_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
+    text = inventory.sbom(ws, caller, args.component)
+    target = Path(args.output)
+    write_atomically(target, text.encode("utf-8"))
+    print(f"wrote {target} (CycloneDX 1.6)")
+    return 0
+
+
 def comment_add(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
     added = comments.add_comment(ws, caller, args.key, args.text)
     print(f"comment by {added.author} on {added.item_key}")
@@ -336,6 +416,10 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("component", "set"): component_set,
     ("component", "list"): component_list,
     ("components", None): component_list,
+    ("collect", None): collect_command,
+    ("images", None): images_command,
+    ("sbom", None): sbom_command,
+    ("packages", None): packages_command,
     ("comment", "add"): comment_add,
     ("comment", "list"): comment_list,
     ("signoff", None): signoff_command,

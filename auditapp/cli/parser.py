@@ -79,6 +79,45 @@ def build_parser() -> argparse.ArgumentParser:
     _json(_command(component, "list", "list components"))
     _json(_command(commands, "components", "list components (same as `component list`)"))
 
+    collect = _json(_command(commands, "collect", "collect evidence and inventory images"))
+    collect.add_argument(
+        "--engine",
+        action="store_true",
+        help="the Docker Engine at DOCKER_HOST (or the local socket)",
+    )
+    collect.add_argument(
+        "--image",
+        action="append",
+        default=[],
+        metavar="REF",
+        help="an image streamed from the engine (repeatable)",
+    )
+    collect.add_argument(
+        "--archive",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a `docker save` tarball or an OCI layout folder (repeatable)",
+    )
+    collect.add_argument(
+        "--compose",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a compose file; several are merged in order (repeatable)",
+    )
+    collect.add_argument("--env-file", metavar="PATH", help="variables for compose files")
+    collect.add_argument("--profile", action="append", default=[], help="compose profiles")
+    collect.add_argument("--daemon-config", metavar="PATH", help="the daemon's daemon.json")
+    _json(_command(commands, "images", "images examined, with the state of their inventory"))
+    packages = _json(_command(commands, "packages", "packages found in the images"))
+    packages.add_argument("--component", metavar="NAME")
+    packages.add_argument("--ecosystem", metavar="E", help="deb, apk, rpm, pypi, npm, ...")
+
+    sbom = _command(commands, "sbom", "a CycloneDX 1.6 SBOM of a component's image")
+    sbom.add_argument("component")
+    sbom.add_argument("-o", "--output", required=True, metavar="FILE")
+
     comment = _group(commands, "comment", "comments on items")
     comment_add = _command(comment, "add", "comment on an item")
     comment_add.add_argument("key")

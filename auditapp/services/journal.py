@@ -113,7 +113,7 @@ def _mismatches(session: Session, audit: Audit) -> Iterator[str]:
             for name, change in summary.items():
                 if name in _REPLAYED and isinstance(change, list) and len(change) == 2:
                     answers[entry.target][name] = change[1]
-        elif entry.action == "evidence.attach":
+        elif entry.action in ("evidence.attach", "evidence.collect"):
             attached[int(summary.get("id", -1))] = str(summary.get("sha256"))
             if summary.get("item"):
                 links.add((int(summary["id"]), str(summary["item"])))

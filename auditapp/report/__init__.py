@@ -1,0 +1,1 @@
+"""What auditapp hands over: the audit package, SBOMs and their checks."""

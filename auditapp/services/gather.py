@@ -1,0 +1,168 @@
+"""Gathering evidence from every source a collect names, before anything is stored.
+
+Everything is read and inventoried first, outside any transaction, so a cancel or a failure
+leaves the database as it was; `services.collect` then stores it all in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from auditapp.catalog.imagefs import ScanLimits
+from auditapp.catalog.inventory import Inventory, take_inventory
+from auditapp.catalog.registry import default_catalogers, os_detector
+from auditapp.evidence.archive import ArchivedImage, ImageArchive
+from auditapp.evidence.compose import load_compose
+from auditapp.evidence.compose_model import ComposeProject
+from auditapp.evidence.engine import (
+    EngineObject,
+    EngineSnapshot,
+    collect_engine,
+    connect,
+    redact_image,
+    save_image,
+)
+from auditapp.evidence.redaction import SecretFinding
+from auditapp.progress import Progress, check_cancelled
+
+SCAN_SECONDS = 900  # wall-time cap for reading one image
+
+
+@dataclass(frozen=True)
+class CollectRequest:
+    engine: bool = False
+    images: tuple[str, ...] = ()
+    archives: tuple[Path, ...] = ()
+    compose: tuple[Path, ...] = ()
+    compose_env_file: Path | None = None
+    profiles: tuple[str, ...] = ()
+    daemon_config: Path | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.engine or self.images or self.archives or self.compose)
+
+
+@dataclass(frozen=True)
+class ImageResult:
+    """One image: its redacted config, where it came from, and its inventory."""
+
+    digest: str
+    tags: tuple[str, ...]
+    config: dict[str, Any]
+    source: str
+    inventory: Inventory
+    findings: tuple[SecretFinding, ...]
+
+
+@dataclass
+class Gathered:
+    engine: EngineSnapshot | None = None
+    images: list[ImageResult] = field(default_factory=list)
+    compose: ComposeProject | None = None
+
+
+def gather(request: CollectRequest, progress: Progress) -> Gathered:
+    gathered = Gathered()
+    needs_engine = request.engine or bool(request.images)
+    client = connect() if needs_engine else None
+    with tempfile.TemporaryDirectory(prefix="auditapp-collect-") as scratch:
+        if client is not None and request.engine:
+            gathered.engine = collect_engine(client, progress, request.daemon_config)
+            references = [o.snapshot["inspect"]["Id"] for o in gathered.engine.of_kind("image")]
+        else:
+            references = []
+        for reference in [*references, *request.images]:
+            check_cancelled(progress)
+            assert client is not None
+            folder = Path(tempfile.mkdtemp(dir=scratch))
+            saved = save_image(client, reference, folder, progress)
+            source = f"engine image {reference}"
+            gathered.images.extend(_inventory_archive(ImageArchive(saved), source, progress))
+            saved.unlink()
+        for path in request.archives:
+            check_cancelled(progress)
+            archive = ImageArchive(path)
+            digest = _file_sha256(path) if path.is_file() else "(folder)"
+            source = f"archive {path.resolve()} sha256:{digest}"
+            gathered.images.extend(_inventory_archive(archive, source, progress))
+    if request.compose:
+        progress.start("compose files", None)
+        gathered.compose = load_compose(
+            list(request.compose), env_file=request.compose_env_file, profiles=request.profiles
+        )
+    _dedupe_images(gathered)
+    return gathered
+
+
+def _inventory_archive(archive: ImageArchive, source: str, progress: Progress) -> list[ImageResult]:
+    results = []
+    for image in archive.images:
+        check_cancelled(progress)
+        name = image.repo_tags[0] if image.repo_tags else image.config_digest[:19]
+        progress.start(f"inventory of {name}", len(image.layers))
+        with ThreadPoolExecutor(max_workers=1) as pool:  # hashing runs beside the walk
+            checks = pool.map(archive.verify_layer, image.layers)
+            inventory = take_inventory(
+                [archive.layer_source(layer) for layer in image.layers],
+                default_catalogers(),
+                os_detector(),
+                ScanLimits(deadline=time.monotonic() + SCAN_SECONDS),
+            )
+            failures = [problem for problem in checks if problem]
+        progress.advance(len(image.layers))
+        if failures:
+            inventory = _with_problems(inventory, failures)
+        config, findings = _redacted_config(image, name)
+        results.append(
+            ImageResult(image.config_digest, image.repo_tags, config, source, inventory, findings)
+        )
+    return results
+
+
+def _redacted_config(
+    image: ArchivedImage, name: str
+) -> tuple[dict[str, Any], tuple[SecretFinding, ...]]:
+    """An OCI image config redacted like `docker inspect` output (the same rules)."""
+    config = dict(image.config)
+    history = [dict(step) for step in config.get("history") or [] if isinstance(step, dict)]
+    inspect = {"Config": config.get("config") or {}}
+    steps = [{"CreatedBy": step.get("created_by", "")} for step in history]
+    redacted = redact_image(name, inspect, steps)
+    config["config"] = redacted.snapshot["inspect"]["Config"]
+    for step, clean in zip(history, redacted.snapshot["history"], strict=True):
+        step["created_by"] = clean["CreatedBy"]
+    config["history"] = history
+    return config, redacted.findings
+
+
+def _with_problems(inventory: Inventory, problems: list[str]) -> Inventory:
+    return replace(inventory, problems=(*inventory.problems, *problems))
+
+
+def _dedupe_images(gathered: Gathered) -> None:
+    """The same image from the engine and an archive is inventoried once (the first wins)."""
+    seen: set[str] = set()
+    unique = []
+    for image in gathered.images:
+        if image.digest not in seen:
+            seen.add(image.digest)
+            unique.append(image)
+    gathered.images = unique
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(4 * 1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+__all__ = ["CollectRequest", "EngineObject", "Gathered", "ImageResult", "gather"]
