@@ -1,4 +1,8 @@
-"""One small function per command: call a use case, print what it returned."""
+"""One small function per command: call a use case, print what it returned.
+
+Use cases with heavy imports (collecting, SBOMs) are imported where they are used, so the
+quick commands start quickly.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,6 @@ from pathlib import Path
 
 from auditapp.checklist import UNANSWERED_LABEL, Method, Progress, Status
 from auditapp.cli.files import write_atomically
-from auditapp.cli.progress import TerminalProgress
 from auditapp.cli.render import human_size, print_json, print_table, to_plain
 from auditapp.services import (
     audits,
@@ -26,7 +29,6 @@ from auditapp.services import (
 )
 from auditapp.services.components import ComponentEdit
 from auditapp.services.errors import InvalidInputError
-from auditapp.services.gather import CollectRequest
 from auditapp.services.items import KEEP, ItemEdit
 from auditapp.services.roles import Role
 from auditapp.services.workspace import Caller, Workspace
@@ -238,6 +240,9 @@ def component_list(ws: Workspace, caller: Caller, args: argparse.Namespace) -> i
 
 
 def collect_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
+    from auditapp.cli.progress import TerminalProgress
+    from auditapp.services.gather import CollectRequest
+
     request = CollectRequest(
         engine=args.engine,
         images=tuple(args.image),
@@ -271,6 +276,7 @@ def collect_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> 
 
 
 def images_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
+
     found = inventory.list_images(ws, caller)
     if args.json:
         print_json(found)
@@ -293,6 +299,7 @@ def images_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> i
 
 
 def packages_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
+
     found = inventory.list_packages(ws, caller, component=args.component, ecosystem=args.ecosystem)
     if args.json:
         print_json(found)
@@ -305,6 +312,7 @@ def packages_command(ws: Workspace, caller: Caller, args: argparse.Namespace) ->
 
 
 def sbom_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
+
     text = inventory.sbom(ws, caller, args.component)
     target = Path(args.output)
     write_atomically(target, text.encode("utf-8"))

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from auditapp.report.sbom import SbomPackage, build_sbom
 from auditapp.services.errors import NotFoundError
 from auditapp.services.workspace import Caller, Workspace, load_audit
 from auditapp.store.models import Component, Image, InventorySkip, Package
@@ -133,6 +132,8 @@ def _users(components: list[Component], digest: str, tags: tuple[str, ...]) -> t
 
 def sbom(ws: Workspace, caller: Caller, component: str) -> str:
     """A CycloneDX 1.6 JSON SBOM of the image `component` runs."""
+    from auditapp.report.sbom import SbomPackage, build_sbom  # cyclonedx is slow to import
+
     with ws.db.read() as session:
         audit = load_audit(session, caller.audit)
         match = session.scalar(
