@@ -15,6 +15,7 @@ from auditapp.catalog.interface import (
     ImageFiles,
     OsRelease,
     Package,
+    RandomAccess,
     ReadPlan,
     Skipped,
 )
@@ -25,6 +26,7 @@ _HEADER_SIZE = 32
 _ALIGN = 16
 _SCAN_BYTES = 64 * 1024  # how far into the data segment Go's own reader looks for the header
 _MAX_STRING = 16 * 1024 * 1024
+_MAX_REGION = 32 * 1024 * 1024  # the most of one binary read to find its build info
 _SHT_NOBITS, _PT_LOAD, _PF_X, _PF_W = 8, 1, 1, 2
 _ELF_ERRORS = (struct.error, UnicodeError, IndexError, OverflowError)
 
@@ -46,9 +48,33 @@ class _Segment:
     filesz: int
 
 
+class _Source:
+    """Bounds-checked random access to the binary: only the parts needed are read."""
+
+    def __init__(self, access: RandomAccess) -> None:
+        self._access = access
+        self.size = access.size
+
+    def slice(self, offset: int, size: int, what: str) -> bytes:
+        if offset < 0 or size < 0 or offset + size > self.size:
+            raise ValueError(
+                f"truncated or corrupt ELF: {what} (offset {offset}, {size} bytes) is outside "
+                f"the file ({self.size} bytes)"
+            )
+        return self._access.read_at(offset, size) if size else b""
+
+
+class _Bytes:
+    def __init__(self, data: bytes) -> None:
+        self._data, self.size = data, len(data)
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        return self._data[offset : offset + length]
+
+
 @dataclass(frozen=True)
 class _Elf:
-    data: bytes
+    source: _Source
     sections: tuple[_Section, ...]
     segments: tuple[_Segment, ...]
 
@@ -59,62 +85,62 @@ class _Elf:
                 if addr + size > seg.vaddr + seg.filesz:
                     break
                 start = seg.offset + addr - seg.vaddr
-                return _slice(self.data, start, size, f"data at address {addr:#x}")
+                return self.source.slice(start, size, f"data at address {addr:#x}")
         raise ValueError(f"Go build info points to unmapped address {addr:#x} (+{size} bytes)")
 
 
-def _slice(data: bytes, offset: int, size: int, what: str) -> bytes:
-    if offset < 0 or size < 0 or offset + size > len(data):
-        raise ValueError(
-            f"truncated or corrupt ELF: {what} (offset {offset}, {size} bytes) is outside the file "
-            f"({len(data)} bytes)"
-        )
-    return data[offset : offset + size]
-
-
-def _table(data: bytes, offset: int, count: int, entsize: int, want: int, what: str) -> None:
-    """Check that an ELF header table has the expected entry size and lies inside the file."""
+def _table(source: _Source, offset: int, count: int, entsize: int, want: int, what: str) -> bytes:
+    """An ELF header table with the expected entry size, inside the file."""
     if count and entsize != want:
         raise ValueError(f"corrupt ELF: {what} entry size {entsize}, expected {want}")
-    _slice(data, offset, count * entsize, f"{what} ({count} entries)")
+    return source.slice(offset, count * entsize, f"{what} ({count} entries)")
 
 
-def parse_elf(data: bytes) -> _Elf:
+def parse_elf(source: _Source) -> _Elf:
     """Headers of an ELF32/ELF64 file of either byte order; ValueError when corrupt."""
-    if len(data) < 16 or not data.startswith(b"\x7fELF"):
+    if source.size < 16:
         raise ValueError("truncated ELF: no complete identification header")
-    klass, order = data[4], data[5]
+    ident = source.slice(0, 16, "identification")
+    if not ident.startswith(b"\x7fELF"):
+        raise ValueError("truncated ELF: no complete identification header")
+    klass, order = ident[4], ident[5]
     if klass not in (1, 2) or order not in (1, 2):
         raise ValueError(f"corrupt ELF: unknown class {klass} or byte order {order}")
     is64, endian = klass == 2, "<" if order == 1 else ">"
     fmt = endian + ("HHIQQQIHHHHHH" if is64 else "HHIIIIIHHHHHH")
-    header = struct.unpack(fmt, _slice(data, 16, struct.calcsize(fmt), "ELF header"))
+    header = struct.unpack(fmt, source.slice(16, struct.calcsize(fmt), "ELF header"))
     phoff, shoff, _, _, phentsize, phnum, shentsize, shnum, shstrndx = header[4:]
     ph_fmt = endian + ("IIQQQQQQ" if is64 else "IIIIIIII")
-    _table(data, phoff, phnum, phentsize, struct.calcsize(ph_fmt), "program header table")
+    table = _table(source, phoff, phnum, phentsize, struct.calcsize(ph_fmt), "program header table")
     segments = []
     for i in range(phnum):
-        fields = struct.unpack_from(ph_fmt, data, phoff + i * phentsize)
+        fields = struct.unpack_from(ph_fmt, table, i * phentsize)
         if is64:
             ptype, flags, offset, vaddr, _, filesz = fields[:6]
         else:
             ptype, offset, vaddr, _, filesz, _, flags = fields[:7]
         segments.append(_Segment(ptype, flags, offset, vaddr, filesz))
-    sections = _sections(data, endian, is64, shoff, shnum, shentsize, shstrndx)
-    return _Elf(data, sections, tuple(segments))
+    sections = _sections(source, endian, is64, shoff, shnum, shentsize, shstrndx)
+    return _Elf(source, sections, tuple(segments))
 
 
 def _sections(
-    data: bytes, endian: str, is64: bool, shoff: int, shnum: int, shentsize: int, shstrndx: int
+    source: _Source,
+    endian: str,
+    is64: bool,
+    shoff: int,
+    shnum: int,
+    shentsize: int,
+    shstrndx: int,
 ) -> tuple[_Section, ...]:
     if shoff == 0 or shnum == 0:
         return ()
     sh_fmt = endian + ("IIQQQQIIQQ" if is64 else "IIIIIIIIII")
-    _table(data, shoff, shnum, shentsize, struct.calcsize(sh_fmt), "section header table")
-    raw = [struct.unpack_from(sh_fmt, data, shoff + i * shentsize) for i in range(shnum)]
+    table = _table(source, shoff, shnum, shentsize, struct.calcsize(sh_fmt), "section header table")
+    raw = [struct.unpack_from(sh_fmt, table, i * shentsize) for i in range(shnum)]
     if shstrndx >= shnum:
         raise ValueError(f"corrupt ELF: section name table index {shstrndx} >= {shnum} sections")
-    names = _slice(data, raw[shstrndx][4], raw[shstrndx][5], "section name table")
+    names = source.slice(raw[shstrndx][4], raw[shstrndx][5], "section name table")
     sections = []
     for name_offset, stype, _, _, offset, size, *_ in raw:
         end = names.find(b"\0", name_offset)
@@ -132,15 +158,17 @@ def _find_header(elf: _Elf) -> tuple[bytes, int] | None:
     if section is not None:
         if section.type == _SHT_NOBITS:
             raise ValueError("corrupt ELF: the .go.buildinfo section has no file content")
-        region = _slice(elf.data, section.offset, section.size, ".go.buildinfo section")
+        if section.size > _MAX_REGION:
+            raise ValueError(f"corrupt ELF: a .go.buildinfo section of {section.size} bytes")
+        region = elf.source.slice(section.offset, section.size, ".go.buildinfo section")
     else:
         loaded = (s for s in elf.segments if s.type == _PT_LOAD)
         writable = (s for s in loaded if s.flags & (_PF_X | _PF_W) == _PF_W)
         segment = next(writable, None)
         if segment is None:
             return None
-        size = min(segment.filesz, len(elf.data) - segment.offset)
-        region = _slice(elf.data, segment.offset, size, "data segment")
+        size = min(segment.filesz, elf.source.size - segment.offset, _MAX_REGION)
+        region = elf.source.slice(segment.offset, size, "data segment")
     at = region.find(BUILDINFO_MAGIC, 0, _SCAN_BYTES)
     while at >= 0 and at % _ALIGN:
         at = region.find(BUILDINFO_MAGIC, at + 1, _SCAN_BYTES)
@@ -180,9 +208,9 @@ def _pointer_string(elf: _Elf, region: bytes, at: int, ptr_size: int, big: bool)
     return elf.read_vaddr(data_addr, length)
 
 
-def read_build_info(data: bytes) -> tuple[str, str] | None:
+def read_build_info(access: RandomAccess) -> tuple[str, str] | None:
     """(Go version, module info) of a Go ELF binary; None when it is not a Go binary."""
-    elf = parse_elf(data)
+    elf = parse_elf(_Source(access))
     found = _find_header(elf)
     if found is None:
         return None
@@ -247,10 +275,15 @@ def _at(fields: list[str], index: int) -> str:
 
 
 def extract_build_info(data: bytes) -> bytes:
-    """The `ReadPlan.transform`: a Go binary to compact JSON build info, b"" if not Go.
-    Raises only ValueError (the ReadPlan contract), with the reason."""
+    """A whole Go binary in memory to compact JSON build info, b"" if not Go."""
+    return extract_build_info_at(_Bytes(data))
+
+
+def extract_build_info_at(access: RandomAccess) -> bytes:
+    """The `ReadPlan.reader`: a Go binary to compact JSON build info, b"" if not Go, reading
+    only the ELF headers and the build info. Raises only ValueError, with the reason."""
     try:
-        found = read_build_info(data)
+        found = read_build_info(access)
     except ValueError:
         raise
     except _ELF_ERRORS as error:
@@ -276,6 +309,8 @@ class GoBinaryCataloger:
         skipped: list[Skipped] = []
         notes: list[str] = []
         for file in files.planned():
+            if self.plan(file.path, file.size, file.mode) is None:
+                continue  # planned by another cataloger
             problem = files.unreadable(file.path)
             content = files.read(file.path) if problem is None else None
             if problem is not None or content is None:
@@ -296,7 +331,7 @@ class GoBinaryCataloger:
         return CatalogResult(tuple(packages), tuple(skipped), notes=tuple(notes))
 
 
-_PLAN = ReadPlan(max_bytes=MAX_BINARY_BYTES, magic=b"\x7fELF", transform=extract_build_info)
+_PLAN = ReadPlan(max_bytes=MAX_BINARY_BYTES, magic=b"\x7fELF", reader=extract_build_info_at)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import BinaryIO
 
 from auditapp.catalog.interface import Cataloger, FileInfo, ReadPlan
 from auditapp.formats.streams import LayerSource, StreamError
-from auditapp.formats.tar import EntryType, TarError, TarLimits, TarReader
+from auditapp.formats.tar import EntryType, TarEntry, TarError, TarLimits, TarReader
 
 MAX_LINK_HOPS = 40
 WHITEOUT = ".wh."
@@ -28,7 +28,32 @@ class ScanLimits:
     deadline: float | None = None  # time.monotonic() value
 
 
-@dataclass
+class _EntryAccess:
+    """Random access into the tar entry being visited (a seekable layer)."""
+
+    def __init__(self, reader: TarReader, entry: TarEntry) -> None:
+        self._reader, self._entry = reader, entry
+        self.size = entry.size
+        self.bytes_read = 0
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        self.bytes_read += length
+        return self._reader.read_at(self._entry, offset, length)
+
+
+class _BytesAccess:
+    """The same over a file already in memory (a layer that cannot seek)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data, self.size = data, len(data)
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        if offset < 0 or length < 0 or offset + length > self.size:
+            raise ValueError(f"read of {length} bytes at {offset} runs past the file")
+        return self._data[offset : offset + length]
+
+
+@dataclass(slots=True)
 class _Node:
     type: EntryType
     size: int = 0
@@ -206,7 +231,7 @@ class ImageScanner:
             if entry.type is EntryType.DIR:
                 node.children = {}
             elif entry.type is EntryType.FILE:
-                self._read_planned(image, reader, path, entry.size, node)
+                self._read_planned(image, reader, entry, path, node)
             elif entry.type is EntryType.HARDLINK:
                 self._resolve_hardlink(image, added, node, path)
             added.append((parts, node))
@@ -223,8 +248,9 @@ class ImageScanner:
             _insert(image.root, parts, node)
 
     def _read_planned(
-        self, image: MergedImage, reader: TarReader, path: str, size: int, node: _Node
+        self, image: MergedImage, reader: TarReader, entry: TarEntry, path: str, node: _Node
     ) -> None:
+        size = entry.size
         plan = self._plan(path, size, node.mode)
         if plan is None:
             return
@@ -240,10 +266,20 @@ class ImageScanner:
             node.problem = "the image's read budget is spent"
             image.problems.append(f"read budget of {self._limits.max_read_bytes} bytes spent")
             return
-        data = plan.magic + reader.read(size - len(plan.magic))
-        image.bytes_read += size
         try:
-            node.data = plan.transform(data) if plan.transform else data
+            if plan.reader is not None and reader.seekable:
+                access = _EntryAccess(reader, entry)
+                node.data = plan.reader(access)
+                image.bytes_read += access.bytes_read
+                return
+            data = plan.magic + reader.read(size - len(plan.magic))
+            image.bytes_read += size
+            if plan.reader is not None:
+                node.data = plan.reader(_BytesAccess(data))
+            else:
+                node.data = plan.transform(data) if plan.transform else data
+        except (TarError, StreamError, OSError):
+            raise  # the layer itself failed: the walk of this layer ends
         except Exception as error:  # a cataloger's bug must not end the walk of the image
             node.problem = str(error) or error.__class__.__name__
 

@@ -13,19 +13,33 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 
+class RandomAccess(Protocol):
+    """Reading parts of one file at any offset, without holding all of it."""
+
+    size: int
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        """Exactly `length` bytes at `offset`, or ValueError when that runs past the file."""
+        ...
+
+
 @dataclass(frozen=True)
 class ReadPlan:
     """How much of a file a cataloger needs.
 
     `magic`: read these many leading bytes first and give up unless they match (e.g. b"\\x7fELF").
     `max_bytes`: a file larger than this is recorded as skipped ("over the size cap") unread.
-    `transform`: reduces the content as soon as it is read (e.g. a Go binary to its build info),
+    `transform`: reduces the content as soon as it is read (e.g. a manifest to what matters),
     so large files never stay in memory; it may raise ValueError to report the file unreadable.
+    `reader`: like `transform`, but reads the parts it needs through `RandomAccess`.
     """
 
     max_bytes: int
     magic: bytes = b""
     transform: Callable[[bytes], bytes] | None = None
+    # Instead of `transform`: read only the parts needed, at any offset (e.g. an ELF file's
+    # headers and one section); on a layer that cannot seek the file is read whole first.
+    reader: Callable[[RandomAccess], bytes] | None = None
 
 
 @dataclass(frozen=True)

@@ -228,6 +228,8 @@ class JavaArchiveCataloger:
         skipped: list[Skipped] = []
         incomplete = False
         for file in files.planned():
+            if not _is_archive(file.path):
+                continue  # planned by another cataloger
             problem = files.unreadable(file.path)
             content = files.read(file.path) if problem is None else None
             if problem is not None or content is None:

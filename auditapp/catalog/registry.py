@@ -19,7 +19,10 @@ def os_detector() -> Cataloger:
 
 
 def default_catalogers() -> list[Cataloger]:
+    # The image walk gives each file to the first cataloger that plans it: the narrow
+    # credential-file names come before the Go cataloger, which plans every executable.
     return [
+        SecretFileScanner(),
         DpkgCataloger(),
         ApkCataloger(),
         RpmCataloger(),
@@ -27,5 +30,4 @@ def default_catalogers() -> list[Cataloger]:
         NpmCataloger(),
         JavaArchiveCataloger(),
         GoBinaryCataloger(),
-        SecretFileScanner(),
     ]

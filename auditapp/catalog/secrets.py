@@ -46,6 +46,8 @@ class SecretFileScanner:
     def catalog(self, files: ImageFiles, os_release: OsRelease | None) -> CatalogResult:
         found: list[SecretFile] = []
         for info in files.planned():
+            if self.plan(info.path, info.size, info.mode) is None:
+                continue  # planned by another cataloger
             data = files.read(info.path)
             if data is None:
                 continue

@@ -9,6 +9,7 @@ as keys into that index, never as paths on disk.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 from dataclasses import dataclass
@@ -225,10 +226,38 @@ class ImageArchive:
     # -- layers --------------------------------------------------------------------------
     def layer_source(self, layer: LayerRef) -> LayerSource:
         def open_layer() -> BinaryIO:
-            raw: BinaryIO = FileRange(layer.file, layer.start, layer.length)  # type: ignore[assignment]
+            byte_range = FileRange(layer.file, layer.start, layer.length)
+            if layer.compression == "none":  # small seeks over file data stay in the buffer
+                return io.BufferedReader(byte_range, buffer_size=256 * 1024)
+            raw: BinaryIO = byte_range  # type: ignore[assignment]
             return decompressed(raw, layer.compression, MAX_LAYER_BYTES, f"layer {layer.digest}")
 
         return LayerSource(layer.diff_id, open_layer, seekable=layer.compression == "none")
+
+    def verify(self) -> tuple[str, dict[LayerRef, str | None]]:
+        """One read of the archive: its own SHA-256 ("" for a folder) and, for every layer of
+        every image, None when its bytes match its digest, else what is wrong."""
+        layers = sorted(
+            {layer for image in self.images for layer in image.layers},
+            key=lambda layer: (layer.file, layer.start),
+        )
+        if self.is_directory:
+            return "", {layer: self.verify_layer(layer) for layer in layers}
+        whole = hashlib.sha256()
+        digests = {layer: hashlib.sha256() for layer in layers}
+        position = 0
+        with self.path.open("rb") as handle:
+            while chunk := handle.read(4 * 1024 * 1024):
+                whole.update(chunk)
+                end = position + len(chunk)
+                for layer in layers:
+                    low, high = max(layer.start, position), min(layer.start + layer.length, end)
+                    if low < high:
+                        digests[layer].update(chunk[low - position : high - position])
+                position = end
+        return whole.hexdigest(), {
+            layer: _mismatch(layer, "sha256:" + digests[layer].hexdigest()) for layer in layers
+        }
 
     def verify_layer(self, layer: LayerRef) -> str | None:
         """None when the stored bytes match the layer's digest, else what is wrong."""
@@ -242,10 +271,13 @@ class ImageArchive:
                     return f"layer {layer.digest} is truncated"
                 digest.update(chunk)
                 left -= len(chunk)
-        actual = "sha256:" + digest.hexdigest()
-        if actual not in (layer.digest, layer.diff_id if layer.compression == "none" else ""):
-            return f"layer {layer.digest} does not match its digest (the bytes hash to {actual})"
+        return _mismatch(layer, "sha256:" + digest.hexdigest())
+
+
+def _mismatch(layer: LayerRef, actual: str) -> str | None:
+    if actual in (layer.digest, layer.diff_id if layer.compression == "none" else ""):
         return None
+    return f"layer {layer.digest} does not match its digest (the bytes hash to {actual})"
 
 
 def _clean(name: str) -> str:

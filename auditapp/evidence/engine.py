@@ -12,43 +12,24 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import docker
 from docker.errors import DockerException, NotFound
 
-from auditapp.evidence.errors import EvidenceError
-from auditapp.evidence.redaction import (
-    SecretFinding,
-    redact_argv,
-    redact_command,
-    redact_env_list,
-    redact_mapping,
+from auditapp.evidence.engine_snapshot import (
+    EngineObject,
+    EngineSnapshot,
+    redact_config,
+    redact_image,
 )
+from auditapp.evidence.errors import EvidenceError
+from auditapp.evidence.redaction import SecretFinding, redact_argv, redact_mapping
 from auditapp.progress import Progress, check_cancelled
 
 MAX_DAEMON_CONFIG = 1024 * 1024
 SAVE_CHUNK = 4 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class EngineObject:
-    kind: str  # daemon, daemon-config, image, container, network, volume
-    name: str
-    snapshot: dict[str, Any]
-    findings: tuple[SecretFinding, ...] = ()
-
-
-@dataclass(frozen=True)
-class EngineSnapshot:
-    endpoint: str
-    engine_id: str
-    objects: tuple[EngineObject, ...]
-
-    def of_kind(self, kind: str) -> list[EngineObject]:
-        return [o for o in self.objects if o.kind == kind]
 
 
 def connect(timeout: int = 30) -> docker.DockerClient:
@@ -109,22 +90,6 @@ def _images(api: Any, progress: Progress) -> Iterator[EngineObject]:
         progress.advance()
 
 
-def redact_image(name: str, inspect: dict[str, Any], history: list[dict[str, Any]]) -> EngineObject:
-    findings: list[SecretFinding] = []
-    place = f"image {name}"
-    for key in ("Config", "ContainerConfig"):
-        if isinstance(inspect.get(key), dict):
-            inspect[key] = _redact_config(inspect[key], f"{place} {key}", findings)
-    for n, step in enumerate(history):
-        created_by = step.get("CreatedBy")
-        if isinstance(created_by, str):
-            step["CreatedBy"], hits = redact_command(created_by)
-            findings += [
-                SecretFinding(f"{place} history step {n}", hit, "build history") for hit in hits
-            ]
-    return EngineObject("image", name, {"inspect": inspect, "history": history}, tuple(findings))
-
-
 def _containers(api: Any, progress: Progress) -> Iterator[EngineObject]:
     summaries = api.containers(all=True)
     progress.start("containers", len(summaries))
@@ -138,29 +103,12 @@ def _containers(api: Any, progress: Progress) -> Iterator[EngineObject]:
         findings: list[SecretFinding] = []
         place = f"container {name}"
         if isinstance(inspect.get("Config"), dict):
-            inspect["Config"] = _redact_config(inspect["Config"], place, findings)
+            inspect["Config"] = redact_config(inspect["Config"], place, findings)
         if isinstance(inspect.get("Args"), list):
             inspect["Args"], hits = redact_argv(inspect["Args"])
             findings += [SecretFinding(f"{place} Args", hit, "command") for hit in hits]
         yield EngineObject("container", name, inspect, tuple(findings))
         progress.advance()
-
-
-def _redact_config(
-    config: dict[str, Any], place: str, findings: list[SecretFinding]
-) -> dict[str, Any]:
-    config = dict(config)
-    if isinstance(config.get("Env"), list):
-        config["Env"], names = redact_env_list(config["Env"], all_values=True)
-        findings += [SecretFinding(f"{place} Env", name, "environment") for name in names]
-    if isinstance(config.get("Labels"), dict):
-        config["Labels"], names = redact_mapping(config["Labels"])
-        findings += [SecretFinding(f"{place} Labels", name, "label") for name in names]
-    for key in ("Cmd", "Entrypoint"):
-        if isinstance(config.get(key), list):
-            config[key], hits = redact_argv(config[key])
-            findings += [SecretFinding(f"{place} {key}", hit, "command") for hit in hits]
-    return config
 
 
 def _networks(api: Any, progress: Progress) -> Iterator[EngineObject]:

@@ -89,6 +89,23 @@ class TarReader:
         self._remaining -= size
         return data
 
+    @property
+    def seekable(self) -> bool:
+        return self._seekable
+
+    def read_at(self, entry: TarEntry, offset: int, length: int) -> bytes:
+        """Random access into the current entry's data (seekable streams only). The walk's own
+        position is untouched: skipping to the next entry seeks absolutely."""
+        if not self._seekable:
+            raise TarError("random access needs a seekable stream")
+        if offset < 0 or length < 0 or offset + length > entry.size:
+            raise ValueError(f"read of {length} bytes at {offset} runs past the file")
+        self._stream.seek(entry.offset + offset)
+        data = self._stream.read(length)
+        if len(data) != length:
+            raise TarError(f"truncated archive: data ends early at offset {entry.offset + offset}")
+        return data
+
     def __iter__(self) -> Iterator[TarEntry]:
         pax_global: dict[str, str] = {}
         pending: dict[str, str] = {}
@@ -172,8 +189,7 @@ class TarReader:
 def _parse_header(header: bytes, offset: int) -> tuple[bytes, int, int, str, str]:
     stored = _octal(header[148:156], "checksum", offset)
     unsigned = sum(header[:148]) + 8 * 32 + sum(header[156:])
-    signed = unsigned - 2 * sum(b for b in header[:148] + header[156:] if b > 127)
-    if stored not in (unsigned, signed):
+    if stored != unsigned and stored != _signed_sum(header):
         raise TarError(f"bad header checksum at offset {offset} (not a tar archive, or corrupt)")
     size = _number(header[124:136], "size", offset)
     mode = _number(header[100:108], "mode", offset) & 0o7777
@@ -191,6 +207,12 @@ def _parse_header(header: bytes, offset: int) -> tuple[bytes, int, int, str, str
         name.decode("utf-8", "surrogateescape"),
         linkname.decode("utf-8", "surrogateescape"),
     )
+
+
+def _signed_sum(header: bytes) -> int:
+    """Some old writers summed the header as signed chars; only asked when unsigned fails."""
+    chunk = header[:148] + b" " * 8 + header[156:]
+    return sum(b - 256 if b > 127 else b for b in chunk)
 
 
 def _cstring(field: bytes) -> bytes:

@@ -6,7 +6,6 @@ leaves the database as it was; `services.collect` then stores it all in one tran
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,16 +17,8 @@ from auditapp.catalog.imagefs import ScanLimits
 from auditapp.catalog.inventory import Inventory, take_inventory
 from auditapp.catalog.registry import default_catalogers, os_detector
 from auditapp.evidence.archive import ArchivedImage, ImageArchive
-from auditapp.evidence.compose import load_compose
 from auditapp.evidence.compose_model import ComposeProject
-from auditapp.evidence.engine import (
-    EngineObject,
-    EngineSnapshot,
-    collect_engine,
-    connect,
-    redact_image,
-    save_image,
-)
+from auditapp.evidence.engine_snapshot import EngineObject, EngineSnapshot, redact_image
 from auditapp.evidence.redaction import SecretFinding
 from auditapp.progress import Progress, check_cancelled
 
@@ -70,29 +61,17 @@ class Gathered:
 
 def gather(request: CollectRequest, progress: Progress) -> Gathered:
     gathered = Gathered()
-    needs_engine = request.engine or bool(request.images)
-    client = connect() if needs_engine else None
     with tempfile.TemporaryDirectory(prefix="auditapp-collect-") as scratch:
-        if client is not None and request.engine:
-            gathered.engine = collect_engine(client, progress, request.daemon_config)
-            references = [o.snapshot["inspect"]["Id"] for o in gathered.engine.of_kind("image")]
-        else:
-            references = []
-        for reference in [*references, *request.images]:
-            check_cancelled(progress)
-            assert client is not None
-            folder = Path(tempfile.mkdtemp(dir=scratch))
-            saved = save_image(client, reference, folder, progress)
-            source = f"engine image {reference}"
-            gathered.images.extend(_inventory_archive(ImageArchive(saved), source, progress))
-            saved.unlink()
+        if request.engine or request.images:
+            _from_engine(request, gathered, Path(scratch), progress)
         for path in request.archives:
             check_cancelled(progress)
-            archive = ImageArchive(path)
-            digest = _file_sha256(path) if path.is_file() else "(folder)"
-            source = f"archive {path.resolve()} sha256:{digest}"
-            gathered.images.extend(_inventory_archive(archive, source, progress))
+            gathered.images.extend(
+                _inventory_archive(ImageArchive(path), f"archive {path.resolve()}", progress)
+            )
     if request.compose:
+        from auditapp.evidence.compose import load_compose  # PyYAML only when needed
+
         progress.start("compose files", None)
         gathered.compose = load_compose(
             list(request.compose), env_file=request.compose_env_file, profiles=request.profiles
@@ -101,22 +80,50 @@ def gather(request: CollectRequest, progress: Progress) -> Gathered:
     return gathered
 
 
-def _inventory_archive(archive: ImageArchive, source: str, progress: Progress) -> list[ImageResult]:
-    results = []
-    for image in archive.images:
+def _from_engine(
+    request: CollectRequest, gathered: Gathered, scratch: Path, progress: Progress
+) -> None:
+    from auditapp.evidence.engine import collect_engine, connect, save_image  # docker SDK
+
+    client = connect()
+    references: list[str] = []
+    if request.engine:
+        gathered.engine = collect_engine(client, progress, request.daemon_config)
+        references = [o.snapshot["inspect"]["Id"] for o in gathered.engine.of_kind("image")]
+    for reference in [*references, *request.images]:
         check_cancelled(progress)
-        name = image.repo_tags[0] if image.repo_tags else image.config_digest[:19]
-        progress.start(f"inventory of {name}", len(image.layers))
-        with ThreadPoolExecutor(max_workers=1) as pool:  # hashing runs beside the walk
-            checks = pool.map(archive.verify_layer, image.layers)
+        folder = Path(tempfile.mkdtemp(dir=scratch))
+        saved = save_image(client, reference, folder, progress)
+        gathered.images.extend(
+            _inventory_archive(ImageArchive(saved), f"engine image {reference}", progress)
+        )
+        saved.unlink()
+
+
+def _inventory_archive(archive: ImageArchive, source: str, progress: Progress) -> list[ImageResult]:
+    """Inventory every image of one archive while a second thread hashes the archive once
+    (its own SHA-256 for provenance, and each layer against its digest)."""
+    results = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        verification = pool.submit(archive.verify)
+        scanned = []
+        for image in archive.images:
+            check_cancelled(progress)
+            name = image.repo_tags[0] if image.repo_tags else image.config_digest[:19]
+            progress.start(f"inventory of {name}", len(image.layers))
             inventory = take_inventory(
                 [archive.layer_source(layer) for layer in image.layers],
                 default_catalogers(),
                 os_detector(),
                 ScanLimits(deadline=time.monotonic() + SCAN_SECONDS),
             )
-            failures = [problem for problem in checks if problem]
-        progress.advance(len(image.layers))
+            progress.advance(len(image.layers))
+            scanned.append((image, name, inventory))
+        archive_sha256, layer_problems = verification.result()
+    if archive_sha256:
+        source = f"{source} sha256:{archive_sha256}"
+    for image, name, inventory in scanned:
+        failures = [p for layer in image.layers if (p := layer_problems.get(layer))]
         if failures:
             inventory = _with_problems(inventory, failures)
         config, findings = _redacted_config(image, name)
@@ -155,14 +162,6 @@ def _dedupe_images(gathered: Gathered) -> None:
             seen.add(image.digest)
             unique.append(image)
     gathered.images = unique
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(4 * 1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 __all__ = ["CollectRequest", "EngineObject", "Gathered", "ImageResult", "gather"]

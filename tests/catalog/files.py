@@ -11,6 +11,16 @@ from auditapp.catalog.interface import Cataloger, CatalogResult, FileInfo, OsRel
 LAYER = "sha256:" + "ab" * 32
 
 
+class _Access:
+    def __init__(self, data: bytes) -> None:
+        self._data, self.size = data, len(data)
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        if offset < 0 or length < 0 or offset + length > self.size:
+            raise ValueError(f"read of {length} bytes at {offset} runs past the file")
+        return self._data[offset : offset + length]
+
+
 class DictFiles:
     def __init__(
         self,
@@ -33,7 +43,10 @@ class DictFiles:
                 self._unreadable[path] = "over the size cap"
                 continue
             try:
-                self._data[path] = plan.transform(content) if plan.transform else content
+                if plan.reader is not None:
+                    self._data[path] = plan.reader(_Access(content))
+                else:
+                    self._data[path] = plan.transform(content) if plan.transform else content
             except ValueError as error:
                 self._unreadable[path] = str(error)
 
