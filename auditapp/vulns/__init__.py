@@ -1,0 +1,1 @@
+"""Vulnerability data, version ordering per ecosystem, matching, and lifecycle risk."""
