@@ -23,7 +23,10 @@ _NAMED = {
     ".config/gcloud/credentials.db": "cloud credentials",
     ".kube/config": "cluster credentials",
 }
-_KEY_NAMES = re.compile(r"(^|/)(id_(rsa|dsa|ecdsa|ed25519)|[^/]+\.(pem|key|p12|pfx|jks))$")
+_KEY_FILES = ("id_rsa", "id_dsa", "id_ecdsa", "id_ed25519")
+_KEY_SUFFIXES = (".pem", ".key", ".p12", ".pfx", ".jks")
+_NAMED_ENDINGS = tuple(_NAMED)
+_PLAN = ReadPlan(MAX_BYTES)
 _PRIVATE_KEY = re.compile(rb"-----BEGIN (?:[A-Z0-9]+ )?PRIVATE KEY-----")
 _AUTH_VALUE = re.compile(
     rb'"auth"\s*:\s*"[A-Za-z0-9+/=]{8,}"|_authToken\s*=\s*\S{8,}|'
@@ -37,10 +40,11 @@ class SecretFileScanner:
     name = "secrets"
 
     def plan(self, path: str, size: int, mode: int) -> ReadPlan | None:
-        if path.endswith(tuple(_NAMED)):
-            return ReadPlan(MAX_BYTES)
-        if _KEY_NAMES.search(path) and not path.startswith(_SKIP_PREFIXES):
-            return ReadPlan(MAX_BYTES)
+        """Called for every file of every layer: plain string tests only."""
+        if path.endswith(_NAMED_ENDINGS):
+            return _PLAN
+        if path.endswith(_KEY_SUFFIXES) or path.rpartition("/")[2] in _KEY_FILES:
+            return None if path.startswith(_SKIP_PREFIXES) else _PLAN
         return None
 
     def catalog(self, files: ImageFiles, os_release: OsRelease | None) -> CatalogResult:

@@ -9,7 +9,6 @@ as keys into that index, never as paths on disk.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
 from dataclasses import dataclass
@@ -227,9 +226,9 @@ class ImageArchive:
     def layer_source(self, layer: LayerRef) -> LayerSource:
         def open_layer() -> BinaryIO:
             byte_range = FileRange(layer.file, layer.start, layer.length)
-            if layer.compression == "none":  # small seeks over file data stay in the buffer
-                return io.BufferedReader(byte_range, buffer_size=256 * 1024)
             raw: BinaryIO = byte_range  # type: ignore[assignment]
+            if layer.compression == "none":  # read in place with pread (see TarReader)
+                return raw
             return decompressed(raw, layer.compression, MAX_LAYER_BYTES, f"layer {layer.digest}")
 
         return LayerSource(layer.diff_id, open_layer, seekable=layer.compression == "none")

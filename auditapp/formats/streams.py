@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -51,6 +52,11 @@ class FileRange(io.RawIOBase):
         base = {0: 0, 1: self._pos, 2: self._length}[whence]
         self._pos = max(0, min(base + offset, self._length))
         return self._pos
+
+    def pread(self, offset: int, size: int) -> bytes:
+        """Up to `size` bytes at `offset` within the range, without moving the position."""
+        size = max(0, min(size, self._length - offset))
+        return os.pread(self._file.fileno(), size, self._start + offset) if size else b""
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         want = min(len(buffer), self._length - self._pos)

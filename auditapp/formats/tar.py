@@ -9,7 +9,7 @@ nobody reads. Errors are `TarError`s that say what was wrong and where.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from typing import BinaryIO
@@ -76,13 +76,18 @@ class TarReader:
         if seekable:  # a seek past the end does not fail, so know where the end is
             self._end = stream.seek(0, 2)
             stream.seek(self._pos)
+        # Byte ranges of a file on disk offer pread: headers are read in place, data skipped
+        # by arithmetic, with no seek calls at all.
+        self._pread: Callable[[int, int], bytes] | None = (
+            getattr(stream, "pread", None) if seekable else None
+        )
         self._remaining = 0  # data bytes of the current entry not yet consumed
         self._padding = 0
         self.entries = 0
 
     def read(self, size: int) -> bytes:
         size = min(size, self._remaining)
-        data = self._stream.read(size) if size > 0 else b""
+        data = self._raw_read(size) if size > 0 else b""
         if len(data) != size:
             raise TarError(f"truncated archive: data ends early at offset {self._pos + len(data)}")
         self._pos += size
@@ -100,8 +105,11 @@ class TarReader:
             raise TarError("random access needs a seekable stream")
         if offset < 0 or length < 0 or offset + length > entry.size:
             raise ValueError(f"read of {length} bytes at {offset} runs past the file")
-        self._stream.seek(entry.offset + offset)
-        data = self._stream.read(length)
+        if self._pread is not None:
+            data = self._pread(entry.offset + offset, length)
+        else:
+            self._stream.seek(entry.offset + offset)
+            data = self._stream.read(length)
         if len(data) != length:
             raise TarError(f"truncated archive: data ends early at offset {entry.offset + offset}")
         return data
@@ -111,8 +119,8 @@ class TarReader:
         pending: dict[str, str] = {}
         while True:
             self._skip_rest()
-            header = self._stream.read(BLOCK)
             offset = self._pos
+            header = self._raw_read(BLOCK)
             if not header:
                 return  # tolerated: some writers omit the end-of-archive blocks
             if len(header) != BLOCK:
@@ -152,6 +160,12 @@ class TarReader:
                 offset=self._pos,
             )
 
+    def _raw_read(self, size: int) -> bytes:
+        """Read at the current position (the position itself is moved by the callers)."""
+        if self._pread is not None:
+            return self._pread(self._pos, size)
+        return self._stream.read(size)
+
     def _read_meta(self, size: int, cap: int, offset: int) -> bytes:
         if size > cap:
             raise TarError(f"metadata entry of {size} bytes at offset {offset} is over {cap}")
@@ -166,7 +180,9 @@ class TarReader:
             assert self._end is not None
             if self._pos + data > self._end:
                 raise TarError(f"truncated archive: data ends early at offset {self._end}")
-            self._pos = self._stream.seek(min(self._pos + data + padding, self._end))
+            self._pos = min(self._pos + data + padding, self._end)
+            if self._pread is None:
+                self._stream.seek(self._pos)
             return
         for count, required in ((data, True), (padding, False)):
             while count:
@@ -188,7 +204,7 @@ class TarReader:
 
 def _parse_header(header: bytes, offset: int) -> tuple[bytes, int, int, str, str]:
     stored = _octal(header[148:156], "checksum", offset)
-    unsigned = sum(header[:148]) + 8 * 32 + sum(header[156:])
+    unsigned = sum(header) - sum(header[148:156]) + 8 * 32
     if stored != unsigned and stored != _signed_sum(header):
         raise TarError(f"bad header checksum at offset {offset} (not a tar archive, or corrupt)")
     size = _number(header[124:136], "size", offset)
