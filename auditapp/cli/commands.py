@@ -320,6 +320,100 @@ def sbom_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int
     return 0
 
 
+def vulndb_import(ws: Workspace, _caller: Caller, args: argparse.Namespace) -> int:
+    from auditapp.cli.progress import TerminalProgress
+    from auditapp.services import vulndb
+
+    bar = TerminalProgress()
+    try:
+        done = vulndb.import_paths(ws, [Path(p) for p in args.paths], bar)
+    finally:
+        bar.finish()
+    if args.json:
+        print_json(done)
+        return 0
+    print(
+        f"{done.records} records: {done.added} added, {done.updated} updated, "
+        f"{done.unchanged} unchanged, {done.invalid} invalid"
+    )
+    for problem in done.problems:
+        print(f"invalid: {problem}")
+    return 0
+
+
+def vulndb_status(ws: Workspace, _caller: Caller, args: argparse.Namespace) -> int:
+    from auditapp.services import vulndb
+
+    found = vulndb.status(ws, max_age_days=args.max_age)
+    if args.json:
+        print_json(found)
+        return 0
+    if not found:
+        print("no vulnerability data yet: `auditapp vulndb import PATH` (OSV JSON, folder or zip)")
+        return 0
+    print_table(
+        ["ECOSYSTEM", "RECORDS", "NEWEST RECORD", "IMPORTED", "AGE"],
+        [
+            [
+                s.ecosystem,
+                s.records,
+                s.newest_modified[:10],
+                s.imported_at,
+                _age(s.age_days, s.stale),
+            ]
+            for s in found
+        ],
+    )
+    return 0
+
+
+def vulns_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
+    from auditapp.services import vulns
+
+    report = vulns.list_vulns(
+        ws,
+        caller,
+        component=args.component,
+        minimum=args.severity,
+        fixable=args.fixable,
+        max_age_days=args.max_age,
+    )
+    if args.json:
+        print_json(report)
+        return 0
+    print_table(
+        ["SEVERITY", "ID", "PACKAGE", "VERSION", "FIXED IN", "COMPONENTS", "VEX"],
+        [
+            [
+                v.severity.upper() + (f" {v.score}" if v.score is not None else ""),
+                v.id,
+                f"{v.ecosystem}:{v.package}",
+                v.version,
+                ", ".join(v.fixed_versions) or "-",
+                ", ".join(v.components) or v.image,
+                v.disposition or "-",
+            ]
+            for v in report.vulns
+        ],
+    )
+    print(f"{len(report.vulns)} vulnerabilities")
+    for fresh in report.freshness:
+        if fresh.stale:
+            print(
+                f"warning: {fresh.ecosystem} data is {_age(fresh.age_days, True)} old "
+                f"(newest record {fresh.newest_modified[:10]}); import newer data",
+                file=sys.stderr,
+            )
+    if not report.freshness:
+        print("warning: no vulnerability data imported; nothing could be matched", file=sys.stderr)
+    return 0
+
+
+def _age(days: int | None, stale: bool) -> str:
+    text = "unknown" if days is None else f"{days} days"
+    return f"{text} (stale)" if stale and days is not None else text
+
+
 def comment_add(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
     added = comments.add_comment(ws, caller, args.key, args.text)
     print(f"comment by {added.author} on {added.item_key}")
@@ -427,6 +521,9 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("collect", None): collect_command,
     ("images", None): images_command,
     ("sbom", None): sbom_command,
+    ("vulndb", "import"): vulndb_import,
+    ("vulndb", "status"): vulndb_status,
+    ("vulns", None): vulns_command,
     ("packages", None): packages_command,
     ("comment", "add"): comment_add,
     ("comment", "list"): comment_list,

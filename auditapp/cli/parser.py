@@ -118,6 +118,26 @@ def build_parser() -> argparse.ArgumentParser:
     sbom.add_argument("component")
     sbom.add_argument("-o", "--output", required=True, metavar="FILE")
 
+    vulndb = _group(commands, "vulndb", "the vulnerability database (OSV records)")
+    vulndb_import = _command(vulndb, "import", "import OSV records: a JSON file, a folder, a zip")
+    vulndb_import.add_argument("paths", nargs="+", metavar="PATH")
+    _json(vulndb_import)
+    vulndb_status = _json(_command(vulndb, "status", "records and age per ecosystem"))
+    vulndb_status.add_argument("--max-age", type=_positive, default=7, metavar="DAYS")
+    vulns = _json(_command(commands, "vulns", "known vulnerabilities in the inventory"))
+    vulns.add_argument("--component", metavar="NAME")
+    vulns.add_argument(
+        "--severity", choices=["critical", "high", "medium", "low"], help="this severity or worse"
+    )
+    vulns.add_argument("--fixable", action="store_true", help="only those with a fix")
+    vulns.add_argument(
+        "--max-age",
+        type=_positive,
+        default=7,
+        metavar="DAYS",
+        help="warn when the data is older than this (default 7)",
+    )
+
     comment = _group(commands, "comment", "comments on items")
     comment_add = _command(comment, "add", "comment on an item")
     comment_add.add_argument("key")
