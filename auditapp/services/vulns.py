@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auditapp.services.vulndb import EcosystemStatus, status
@@ -95,7 +95,12 @@ def list_vulns(
 
 @dataclass(frozen=True)
 class _Installed:
-    package: Package
+    id: int
+    ecosystem: str
+    name: str
+    version: str
+    purl: str
+    path: str
     image: Image
     target: Target
 
@@ -104,36 +109,51 @@ def _match_audit(session: Session, audit_id: int) -> tuple[list[VulnView], int]:
     images = {i.id: i for i in session.scalars(select(Image).where(Image.audit_id == audit_id))}
     components = list(session.scalars(select(Component).where(Component.audit_id == audit_id)))
     installed: list[_Installed] = []
-    for package in session.scalars(select(Package).where(Package.image_id.in_(images))):
-        image = images[package.image_id]
+    rows = session.execute(
+        select(
+            Package.id,
+            Package.image_id,
+            Package.ecosystem,
+            Package.name,
+            Package.version,
+            Package.purl,
+            Package.path,
+            Package.source_name,
+            Package.source_version,
+        ).where(Package.image_id.in_(images))
+    )
+    for package_id, image_id, ecosystem, name, version, purl, path, source, source_version in rows:
+        image = images[image_id]
         target = target_for(
-            package.ecosystem,
-            package.name,
-            package.version,
-            source_name=package.source_name,
-            source_version=package.source_version,
+            ecosystem,
+            name,
+            version,
+            source_name=source,
+            source_version=source_version,
             os_id=image.os_id,
             os_version=image.os_version,
         )
         if target is not None:
-            installed.append(_Installed(package, image, target))
-    keys = sorted({(i.target.ecosystem_base, i.target.name) for i in installed})
-    entries = _affected(session, keys)
+            installed.append(
+                _Installed(package_id, ecosystem, name, version, purl, path, image, target)
+            )
+    entries = _affected(session, {(i.target.ecosystem_base, i.target.name) for i in installed})
     hits: dict[int, dict[str, tuple[str, ...]]] = defaultdict(dict)
     unevaluable = 0
     for item in installed:
-        scheme = scheme_for(item.target.ecosystem_base)
+        candidates = entries.get((item.target.ecosystem_base, item.target.name))
+        scheme = scheme_for(item.target.ecosystem_base) if candidates else None
         if scheme is None:
             continue
-        for entry in entries.get((item.target.ecosystem_base, item.target.name), ()):
+        for entry in candidates or ():
             verdict = evaluate(entry, item.target, scheme)
             unevaluable += bool(verdict.unevaluable)
             if verdict.affected:
-                hits[id(item)][entry.advisory_id] = verdict.fixed_versions
+                hits[item.id][entry.advisory_id] = verdict.fixed_versions
     advisories = _advisories(session, {a for found in hits.values() for a in found})
     views = []
     for item in installed:
-        found = hits.get(id(item))
+        found = hits.get(item.id)
         if not found:
             continue
         for group in _alias_groups(found, advisories):
@@ -142,30 +162,38 @@ def _match_audit(session: Session, audit_id: int) -> tuple[list[VulnView], int]:
 
 
 def _affected(
-    session: Session, keys: Sequence[tuple[str, str]]
+    session: Session, keys: set[tuple[str, str]]
 ) -> dict[tuple[str, str], list[AffectedEntry]]:
+    """The affected entries of not-withdrawn advisories for these (ecosystem, name) keys,
+    looked up per ecosystem through the (ecosystem_base, name) index."""
+    names: dict[str, list[str]] = defaultdict(list)
+    for base, name in keys:
+        names[base].append(name)
     entries: dict[tuple[str, str], list[AffectedEntry]] = defaultdict(list)
-    for start in range(0, len(keys), CHUNK):
-        chunk = keys[start : start + CHUNK]
-        rows = session.execute(
-            select(
-                Affected.ecosystem_base,
-                Affected.name,
-                Affected.advisory_id,
-                Affected.ecosystem,
-                Affected.ranges,
-                Affected.versions,
-            )
-            .join(Advisory, Advisory.id == Affected.advisory_id)
-            .where(tuple_(Affected.ecosystem_base, Affected.name).in_(chunk))
-            .where(Advisory.withdrawn == "")
-        )
-        for base, name, advisory, ecosystem, ranges, versions in rows:
-            entries[(base, name)].append(
-                AffectedEntry.from_row(
-                    advisory, ecosystem, json.loads(ranges), json.loads(versions)
+    for base, wanted in sorted(names.items()):
+        wanted.sort()
+        for start in range(0, len(wanted), CHUNK):
+            rows = session.execute(
+                select(
+                    Affected.name,
+                    Affected.advisory_id,
+                    Affected.ecosystem,
+                    Affected.ranges,
+                    Affected.versions,
+                )
+                .join(Advisory, Advisory.id == Affected.advisory_id)
+                .where(
+                    Affected.ecosystem_base == base,
+                    Affected.name.in_(wanted[start : start + CHUNK]),
+                    Advisory.withdrawn == "",
                 )
             )
+            for name, advisory, ecosystem, ranges, versions in rows:
+                entries[(base, name)].append(
+                    AffectedEntry.from_row(
+                        advisory, ecosystem, json.loads(ranges), json.loads(versions)
+                    )
+                )
     return entries
 
 
@@ -203,16 +231,26 @@ def _advisories(session: Session, ids: Iterable[str]) -> dict[str, _Advisory]:
 def _alias_groups(
     found: dict[str, tuple[str, ...]], advisories: dict[str, _Advisory]
 ) -> list[set[str]]:
-    """Advisories that name each other (or share an alias) are one vulnerability."""
-    names: dict[str, set[str]] = {a: {a, *advisories[a].aliases} for a in found if a in advisories}
-    groups: list[set[str]] = []
-    for advisory, aliases in names.items():
-        merged = {advisory}
-        for group in [g for g in groups if any(aliases & names[m] for m in g)]:
-            merged |= group
-            groups.remove(group)
-        groups.append(merged)
-    return groups
+    """Advisories that name each other (or share an alias) are one vulnerability
+    (union-find over every id and alias)."""
+    parent: dict[str, str] = {}
+
+    def root(name: str) -> str:
+        parent.setdefault(name, name)
+        while parent[name] != name:
+            parent[name] = parent[parent[name]]
+            name = parent[name]
+        return name
+
+    for advisory in found:
+        if advisory in advisories:
+            for alias in advisories[advisory].aliases:
+                parent[root(alias)] = root(advisory)
+    groups: dict[str, set[str]] = {}
+    for advisory in found:
+        if advisory in advisories:
+            groups.setdefault(root(advisory), set()).add(advisory)
+    return list(groups.values())
 
 
 def _view(
@@ -237,16 +275,16 @@ def _view(
         score=worst.score,
         vector=worst.vector,
         ecosystem=item.target.ecosystem_base,
-        package=item.package.name,
-        version=item.package.version,
-        purl=item.package.purl,
+        package=item.name,
+        version=item.version,
+        purl=item.purl,
         fixed_versions=fixes,
         fix_available=bool(fixes),
         image=tags[0] if tags else item.image.digest[:19],
         components=tuple(
             sorted(c.name for c in components if c.image_digest in refs or c.image_ref in refs)
         ),
-        path=item.package.path,
+        path=item.path,
         disposition="",
         data_age_days=None,
     )

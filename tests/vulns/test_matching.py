@@ -177,7 +177,7 @@ def test_go_data_imports_and_matches_stdlib(team_ws: Workspace) -> None:
     from auditapp.services.vulns import _affected as affected_rows
 
     with team_ws.db.read() as session:
-        entries = affected_rows(session, [("Go", "stdlib")])[("Go", "stdlib")]
+        entries = affected_rows(session, {("Go", "stdlib")})[("Go", "stdlib")]
     hits = {
         e.advisory_id
         for e in entries
