@@ -195,7 +195,8 @@ class _Batch:
 def status(
     ws: Workspace, *, max_age_days: int = DEFAULT_MAX_AGE_DAYS, today: datetime | None = None
 ) -> list[EcosystemStatus]:
-    """Per ecosystem: how many records, how new the newest is, when it was imported."""
+    """Per ecosystem: how many records, how new the newest is (its latest `modified` or
+    `published` time), and when it was imported."""
     now = today or datetime.now(UTC)
     with ws.db.read() as session:
         rows = session.execute(
@@ -203,6 +204,7 @@ def status(
                 Affected.ecosystem_base,
                 func.count(func.distinct(Advisory.id)),
                 func.max(Advisory.modified),
+                func.max(Advisory.published),
                 func.max(VulnSource.imported_at),
             )
             .join(Advisory, Advisory.id == Affected.advisory_id)
@@ -211,7 +213,10 @@ def status(
             .order_by(Affected.ecosystem_base)
         ).all()
     result = []
-    for ecosystem, records, newest, imported in rows:
+    for ecosystem, records, modified, published, imported in rows:
+        # Some dumps carry placeholder `modified` times (Go's are all 0001-01-01): the data is
+        # as new as its newest real timestamp.
+        newest = max((t for t in (modified, published) if t and t[:4] >= "1990"), default="")
         age = _age_days(newest, now)
         result.append(
             EcosystemStatus(

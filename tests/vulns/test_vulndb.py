@@ -36,6 +36,9 @@ def test_the_shipped_dumps_import_and_reimport_idempotently(ws: Workspace) -> No
     status = {s.ecosystem: s for s in vulndb.status(ws)}
     assert status["PyPI"].records == 2661 and status["Go"].records == 4291
     assert status["PyPI"].stale  # a 2024 snapshot is older than 7 days
+    assert status["PyPI"].newest_modified.startswith("2024-10")
+    # Go's records all say modified 0001-01-01: the age comes from real timestamps instead
+    assert status["Go"].newest_modified[:4] >= "2022" and status["Go"].age_days is not None
 
 
 def test_newer_records_replace_older_ones_do_not(ws: Workspace, tmp_path: Path) -> None:
