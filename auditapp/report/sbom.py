@@ -1,25 +1,44 @@
-"""CycloneDX 1.6 SBOMs (cyclonedx-python-lib) for one component's image.
+"""CycloneDX 1.6 documents (cyclonedx-python-lib): a component's SBOM with its VEX, and VEX alone.
 
-Reproducible: the serial number is derived from the content and the timestamp comes from the
-data (when the image was collected), never from the clock.
+Reproducible: the serial number is derived from the content and the timestamps come from the
+data (when the image was collected, when a disposition was made), never from the clock.
+Vulnerabilities arrive as plain data already in CycloneDX terms; this module knows no services.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+from urllib.parse import quote
 
-from cyclonedx.factory.license import LicenseFactory
-from cyclonedx.model import Property
+from cyclonedx.model import Property, XsUri
 from cyclonedx.model.bom import Bom
 from cyclonedx.model.component import Component, ComponentType
+from cyclonedx.model.impact_analysis import ImpactAnalysisJustification, ImpactAnalysisState
+from cyclonedx.model.vulnerability import (
+    BomTarget,
+    Vulnerability,
+    VulnerabilityAnalysis,
+    VulnerabilityRating,
+    VulnerabilityReference,
+    VulnerabilityScoreSource,
+    VulnerabilitySeverity,
+    VulnerabilitySource,
+)
 from cyclonedx.output.json import JsonV1Dot6
 from packageurl import PackageURL
 
 from auditapp import __version__
+
+try:
+    from cyclonedx.contrib.license.factories import LicenseFactory
+except ImportError:  # cyclonedx-python-lib before 11.x; the old location now warns
+    from cyclonedx.factory.license import LicenseFactory
 
 
 @dataclass(frozen=True)
@@ -32,13 +51,40 @@ class SbomPackage:
     licenses: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class SbomAnalysis:
+    """A disposition in CycloneDX terms (`state` e.g. not_affected, `justification` or "")."""
+
+    state: str
+    justification: str
+    detail: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class SbomVulnerability:
+    """One vulnerability on one package URL, with its analysis when someone decided."""
+
+    id: str
+    purl: str
+    aliases: tuple[str, ...] = ()
+    summary: str = ""
+    severity: str = "unknown"  # critical, high, medium, low, none, unknown
+    score: float | None = None
+    vector: str = ""
+    fixed_versions: tuple[str, ...] = ()
+    analysis: SbomAnalysis | None = None
+
+
 def build_sbom(
     component: str,
     image: str,
     image_digest: str,
     collected_at: datetime,
     packages: Sequence[SbomPackage],
+    vulnerabilities: Sequence[SbomVulnerability] = (),
 ) -> str:
+    """The SBOM of one image; `vulnerabilities` on purls it does not hold are left out."""
     bom = Bom()
     bom.metadata.timestamp = collected_at
     bom.metadata.component = Component(
@@ -48,22 +94,19 @@ def build_sbom(
         bom_ref=f"container:{component}",
         properties=[Property(name="auditapp:image", value=image)],
     )
-    bom.metadata.tools.components.add(
-        Component(name="auditapp", version=__version__, type=ComponentType.APPLICATION)
-    )
+    _add_tool(bom)
     licenses = LicenseFactory()
+    refs: dict[str, list[str]] = defaultdict(list)
     for package in sorted(packages, key=lambda p: (p.purl, p.path)):
-        try:
-            purl = PackageURL.from_string(package.purl)
-        except ValueError:
-            purl = None
+        ref = f"{package.purl}|{package.path}"
+        refs[package.purl].append(ref)
         bom.components.add(
             Component(
                 name=package.name,
                 version=package.version,
                 type=ComponentType.LIBRARY,
-                purl=purl,
-                bom_ref=f"{package.purl}|{package.path}",
+                purl=_purl(package.purl),
+                bom_ref=ref,
                 licenses=[licenses.make_from_string(text) for text in package.licenses if text],
                 properties=[
                     Property(name="auditapp:path", value=package.path),
@@ -71,8 +114,115 @@ def build_sbom(
                 ],
             )
         )
+    for found in _unique(vulnerabilities):
+        if found.purl in refs:
+            bom.vulnerabilities.add(_vulnerability(found, refs[found.purl]))
+    return _serialised(bom, "sbom")
+
+
+def build_vex(vulnerabilities: Sequence[SbomVulnerability], timestamp: datetime) -> str:
+    """A standalone CycloneDX VEX: each package once (its bom-ref is its purl), each analysis."""
+    bom = Bom()
+    bom.metadata.timestamp = timestamp
+    _add_tool(bom)
+    for purl in sorted({v.purl for v in vulnerabilities}):
+        parsed = _purl(purl)
+        bom.components.add(
+            Component(
+                name=parsed.name if parsed else purl,
+                version=parsed.version if parsed else None,
+                type=ComponentType.LIBRARY,
+                purl=parsed,
+                bom_ref=purl,
+            )
+        )
+    for found in _unique(vulnerabilities):
+        bom.vulnerabilities.add(_vulnerability(found, [found.purl]))
+    return _serialised(bom, "vex")
+
+
+def _add_tool(bom: Bom) -> None:
+    bom.metadata.tools.components.add(
+        Component(name="auditapp", version=__version__, type=ComponentType.APPLICATION)
+    )
+
+
+def _purl(text: str) -> PackageURL | None:
+    try:
+        return PackageURL.from_string(text)
+    except ValueError:
+        return None
+
+
+def _unique(vulnerabilities: Iterable[SbomVulnerability]) -> list[SbomVulnerability]:
+    """One entry per (id, purl): the same package found at several paths is one statement."""
+    seen: dict[tuple[str, str], SbomVulnerability] = {}
+    for found in vulnerabilities:
+        seen.setdefault((found.id, found.purl), found)
+    return [seen[key] for key in sorted(seen)]
+
+
+_METHODS = (
+    ("CVSS:4.0/", VulnerabilityScoreSource.CVSS_V4),
+    ("CVSS:3.1/", VulnerabilityScoreSource.CVSS_V3_1),
+    ("CVSS:3.0/", VulnerabilityScoreSource.CVSS_V3),
+    ("AV:", VulnerabilityScoreSource.CVSS_V2),
+)
+
+
+def _vulnerability(found: SbomVulnerability, refs: Sequence[str]) -> Vulnerability:
+    ratings = []
+    if found.severity != "unknown" or found.score is not None:
+        ratings.append(
+            VulnerabilityRating(
+                severity=VulnerabilitySeverity(found.severity),
+                score=Decimal(str(found.score)) if found.score is not None else None,
+                method=next((m for p, m in _METHODS if found.vector.startswith(p)), None)
+                if found.vector
+                else None,
+                vector=found.vector or None,
+            )
+        )
+    analysis = None
+    if found.analysis is not None:
+        analysis = VulnerabilityAnalysis(
+            state=ImpactAnalysisState(found.analysis.state),
+            justification=ImpactAnalysisJustification(found.analysis.justification)
+            if found.analysis.justification
+            else None,
+            detail=found.analysis.detail or None,
+            last_updated=found.analysis.updated_at,
+        )
+    fixes = ", ".join(found.fixed_versions)
+    return Vulnerability(
+        bom_ref=f"vulnerability:{found.id}:{found.purl}",
+        id=found.id,
+        source=_source(found.id),
+        references=[VulnerabilityReference(id=a, source=_source(a)) for a in found.aliases],
+        ratings=ratings,
+        description=found.summary or None,
+        recommendation=f"Upgrade to {fixes}" if fixes else None,
+        analysis=analysis,
+        affects=[BomTarget(ref=ref) for ref in refs],
+    )
+
+
+def _source(identifier: str) -> VulnerabilitySource:
+    quoted = quote(identifier, safe="")
+    if identifier.startswith("CVE-"):
+        return VulnerabilitySource(
+            name="NVD", url=XsUri(f"https://nvd.nist.gov/vuln/detail/{quoted}")
+        )
+    if identifier.startswith("GHSA-"):
+        return VulnerabilitySource(
+            name="GitHub", url=XsUri(f"https://github.com/advisories/{quoted}")
+        )
+    return VulnerabilitySource(name="OSV", url=XsUri(f"https://osv.dev/vulnerability/{quoted}"))
+
+
+def _serialised(bom: Bom, kind: str) -> str:
     bom.serial_number = uuid.UUID(int=0)  # fixed while the content is fingerprinted
     text = JsonV1Dot6(bom).output_as_string(indent=2)
     fingerprint = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    bom.serial_number = uuid.uuid5(uuid.NAMESPACE_URL, f"urn:auditapp:sbom:{fingerprint}")
+    bom.serial_number = uuid.uuid5(uuid.NAMESPACE_URL, f"urn:auditapp:{kind}:{fingerprint}")
     return JsonV1Dot6(bom).output_as_string(indent=2)

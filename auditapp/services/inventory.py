@@ -131,8 +131,9 @@ def _users(components: list[Component], digest: str, tags: tuple[str, ...]) -> t
 
 
 def sbom(ws: Workspace, caller: Caller, component: str) -> str:
-    """A CycloneDX 1.6 JSON SBOM of the image `component` runs."""
+    """A CycloneDX 1.6 JSON SBOM of the image `component` runs, with its VEX."""
     from auditapp.report.sbom import SbomPackage, build_sbom  # cyclonedx is slow to import
+    from auditapp.services.vex import sbom_vulnerabilities
 
     with ws.db.read() as session:
         audit = load_audit(session, caller.audit)
@@ -161,6 +162,6 @@ def sbom(ws: Workspace, caller: Caller, component: str) -> str:
             for p in session.scalars(select(Package).where(Package.image_id == image.id))
         ]
         tags = _tags(image)
-        return build_sbom(
-            component, tags[0] if tags else image.digest, image.digest, image.collected_at, packages
-        )
+    found = sbom_vulnerabilities(ws, caller, component)  # loaded rows stay readable
+    label = tags[0] if tags else image.digest
+    return build_sbom(component, label, image.digest, image.collected_at, packages, found)
