@@ -329,3 +329,20 @@ def test_a_broken_pipe_is_not_an_error(team: Cli) -> None:
     errors = child.stderr.read().decode()
     assert child.wait(timeout=60) == 0
     assert errors == ""
+
+
+def test_vulnerability_commands(team: Cli, tmp_path: Path) -> None:
+    from tests.vulns.osv_records import PYPI_ZIP
+
+    assert "2661 records: 2661 added" in team.ok("vulndb", "import", str(PYPI_ZIP))
+    status = team.json("vulndb", "status")
+    assert [(s["ecosystem"], s["records"], s["stale"]) for s in status] == [("PyPI", 2661, True)]
+    done = team("vulns")
+    assert done.returncode == 0
+    assert "0 vulnerabilities" in done.stdout
+    assert "warning: PyPI data is" in done.stderr
+    # nothing inventoried yet: nothing to ask, so no request is made at all
+    assert "0 advisories from http://127.0.0.1:1" in team.ok(
+        "vulndb", "update", "--base-url", "http://127.0.0.1:1")
+    bad = team("vulndb", "import", str(tmp_path / "nothing.zip"))
+    assert bad.returncode == 2 and "nothing.zip" in bad.stderr

@@ -341,6 +341,32 @@ def vulndb_import(ws: Workspace, _caller: Caller, args: argparse.Namespace) -> i
     return 0
 
 
+def vulndb_update(ws: Workspace, _caller: Caller, args: argparse.Namespace) -> int:
+    import requests
+
+    from auditapp.cli.progress import TerminalProgress
+    from auditapp.services.vulndb_online import update_online
+    from auditapp.vulns.osv_api import DEFAULT_BASE_URL, OsvClient
+
+    bar = TerminalProgress()
+    try:
+        with requests.Session() as http:
+            client = OsvClient(http, args.base_url or DEFAULT_BASE_URL)
+            done = update_online(ws, client, ecosystems=args.ecosystem or None, progress=bar)
+    finally:
+        bar.finish()
+    if args.json:
+        print_json(done)
+        return 0
+    print(
+        f"{done.records} advisories from {client.base_url}: {done.added} added, "
+        f"{done.updated} updated, {done.unchanged} unchanged, {done.invalid} invalid"
+    )
+    for problem in done.problems:
+        print(f"note: {problem}")
+    return 0
+
+
 def vulndb_status(ws: Workspace, _caller: Caller, args: argparse.Namespace) -> int:
     from auditapp.services import vulndb
 
@@ -522,6 +548,7 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("images", None): images_command,
     ("sbom", None): sbom_command,
     ("vulndb", "import"): vulndb_import,
+    ("vulndb", "update"): vulndb_update,
     ("vulndb", "status"): vulndb_status,
     ("vulns", None): vulns_command,
     ("packages", None): packages_command,

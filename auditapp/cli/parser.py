@@ -122,6 +122,23 @@ def build_parser() -> argparse.ArgumentParser:
     vulndb_import = _command(vulndb, "import", "import OSV records: a JSON file, a folder, a zip")
     vulndb_import.add_argument("paths", nargs="+", metavar="PATH")
     _json(vulndb_import)
+    vulndb_update = _json(
+        _command(
+            vulndb,
+            "update",
+            "fetch records for the inventory from the OSV API (needs network; opt-in)",
+        )
+    )
+    vulndb_update.add_argument(
+        "--ecosystem",
+        action="append",
+        default=[],
+        metavar="E",
+        help="only this ecosystem (repeatable), e.g. PyPI, Go, Debian",
+    )
+    vulndb_update.add_argument(
+        "--base-url", metavar="URL", help="an OSV-compatible API (default https://api.osv.dev)"
+    )
     vulndb_status = _json(_command(vulndb, "status", "records and age per ecosystem"))
     vulndb_status.add_argument("--max-age", type=_positive, default=7, metavar="DAYS")
     vulns = _json(_command(commands, "vulns", "known vulnerabilities in the inventory"))

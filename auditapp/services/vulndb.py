@@ -73,7 +73,7 @@ def import_paths(
             )
             session.add(source)
             session.flush()
-            batch = _Batch(session, source)
+            batch = RecordWriter(session, source)
             counts: Counter[str] = Counter()
             ecosystems: set[str] = set()
             progress.start(f"importing {path.name}", None)
@@ -109,8 +109,9 @@ def import_paths(
     )
 
 
-class _Batch:
-    """Rows written in bulk (executemany), a few hundred records at a time."""
+class RecordWriter:
+    """Writes advisories in bulk (executemany), a few hundred records at a time, for the
+    offline import and the online update alike."""
 
     SIZE = 500
 

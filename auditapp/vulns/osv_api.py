@@ -1,0 +1,270 @@
+"""The OSV API (`/v1/querybatch`, `/v1/vulns/{id}`) through requests: opt-in, bounded, checked.
+
+Nothing here runs at import or on its own: the session, base URL, timeout and size cap come in
+through `OsvClient`. Every failure is an `OsvApiError` naming the URL and what to do instead.
+https://google.github.io/osv.dev/api/
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from auditapp.errors import AuditappError
+from auditapp.vulns.osv import ID
+
+DEFAULT_BASE_URL = "https://api.osv.dev"
+MAX_BYTES = 32 * 1024 * 1024  # the API's own answer limit over HTTP/1.1
+BATCH = 1000  # queries per querybatch request, the API's limit
+MAX_PAGES = 100  # follow-up requests for one batch's page tokens before giving up
+MAX_TOKEN = 10_000
+_DUMP = "use `auditapp vulndb import` with a downloaded dump"
+_OFFLINE = "check the network or the base URL, or " + _DUMP
+_KEEP = "; the imported data stay as they were"
+_TOO_BIG = "ask about fewer packages at once (--ecosystem), or " + _DUMP + _KEEP
+_NOT_OSV = "is the base URL an OSV API? " + _OFFLINE + _KEEP
+
+
+class OsvApiError(AuditappError):
+    """The OSV API could not be asked, or answered something unusable; nothing was stored."""
+
+
+@dataclass(frozen=True)
+class Query:
+    """One installed package version to ask about, named as OSV names it."""
+
+    ecosystem: str  # "PyPI", "Debian:12", "Alpine:v3.19"
+    name: str
+    version: str
+
+
+@dataclass(frozen=True)
+class VulnRef:
+    """An advisory a query matched, with its `modified` stamp (to skip what is already held)."""
+
+    id: str
+    modified: str
+
+
+class OsvClient:
+    """A client for one OSV API. POST /v1/querybatch is a pure query, so it is retried like GET.
+
+    429 and 5xx answers, timeouts and broken connections are tried `tries` times, waiting
+    `backoff`, then twice that (or the server's Retry-After), never more than `max_delay`; any
+    other 4xx and redirects fail at once. `timeout` bounds connecting and each read; a whole
+    body must arrive within four times it and be at most `max_bytes`.
+    """
+
+    def __init__(
+        self,
+        session: requests.Session,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float = 30,
+        max_bytes: int = MAX_BYTES,
+        tries: int = 3,
+        sleep: Callable[[float], None] = time.sleep,
+        *,
+        backoff: float = 1.0,
+        max_delay: float = 30.0,
+    ) -> None:
+        if not re.match(r"https?://[^/?#\s]+(/[^?#\s]*)?\Z", base_url):
+            raise OsvApiError(
+                f"not an http(s) base URL: {base_url[:200]!r}",
+                hint="give one like https://api.osv.dev",
+            )
+        if tries < 1 or timeout <= 0 or max_bytes < 1:
+            raise ValueError("tries, timeout and max_bytes must be positive")
+        self.session = session
+        self.base_url = base_url.rstrip("/")
+        self.timeout, self.max_bytes, self.tries = timeout, max_bytes, tries
+        self.sleep, self.backoff, self.max_delay = sleep, backoff, max_delay
+
+    def query_batch(self, queries: Sequence[Query]) -> list[list[VulnRef]]:
+        """The advisories matching each query, in the order of `queries`, every page followed."""
+        found: list[list[VulnRef]] = []
+        for start in range(0, len(queries), BATCH):
+            found.extend(self._batch(queries[start : start + BATCH]))
+        return found
+
+    def get_vuln(self, identifier: str) -> bytes:
+        """The whole OSV record of one advisory, as the API sent it (a JSON object of that id)."""
+        if not isinstance(identifier, str) or not ID.match(identifier):
+            raise OsvApiError(
+                f"{self.base_url}: refused to ask for advisory {str(identifier)[:60]!r}: "
+                "not an OSV id",
+                hint=_NOT_OSV,
+            )
+        url = f"{self.base_url}/v1/vulns/{quote(identifier, safe='')}"
+        body = self._send("GET", url, None)
+        document = _decode(body, url)
+        if not isinstance(document, dict):
+            raise OsvApiError(
+                f"{url}: expected a record object, got {_kind(document)}", hint=_NOT_OSV
+            )
+        if document.get("id") != identifier:
+            got = str(document.get("id"))[:60]
+            raise OsvApiError(
+                f"{url}: answered record {got!r} instead of {identifier}", hint=_NOT_OSV
+            )
+        return body
+
+    # ---- querybatch ----------------------------------------------------------------------------
+
+    def _batch(self, queries: Sequence[Query]) -> list[list[VulnRef]]:
+        url = f"{self.base_url}/v1/querybatch"
+        found: list[list[VulnRef]] = [[] for _ in queries]
+        pending: dict[int, str] = {}  # query index -> page token
+        for page in range(MAX_PAGES + 1):
+            indices = sorted(pending) if page else list(range(len(queries)))
+            payload = {"queries": [_query_json(queries[i], pending.get(i, "")) for i in indices]}
+            results = _results(_decode(self._send("POST", url, payload), url), url, len(indices))
+            pending = {}
+            for index, (refs, token) in zip(indices, results, strict=True):
+                found[index].extend(refs)
+                if token:
+                    pending[index] = token
+            if not pending:
+                return found
+        raise OsvApiError(
+            f"{url}: still more pages after {MAX_PAGES} follow-up requests",
+            hint="ask about fewer packages at once (--ecosystem)" + _KEEP,
+        )
+
+    # ---- transport -----------------------------------------------------------------------------
+
+    def _send(self, method: str, url: str, payload: dict[str, Any] | None) -> bytes:
+        problem = ""
+        for attempt in range(1, self.tries + 1):
+            wait: float | None = None
+            try:
+                with self.session.request(
+                    method,
+                    url,
+                    json=payload,
+                    timeout=self.timeout,
+                    stream=True,
+                    allow_redirects=False,  # answers come from the base URL, nowhere else
+                    headers={"Accept": "application/json"},
+                ) as response:
+                    status = response.status_code
+                    if status == 200:
+                        return self._read_capped(response, url)
+                    if 300 <= status < 400:
+                        target = response.headers.get("Location", "")[:200]
+                        raise OsvApiError(
+                            f"{url} redirected (HTTP {status}) to {target!r}; not followed",
+                            hint="give the API's own address as the base URL" + _KEEP,
+                        )
+                    if status != 429 and status < 500:
+                        raise OsvApiError(f"{url} answered HTTP {status}", hint=_OFFLINE + _KEEP)
+                    problem, wait = f"HTTP {status}", _retry_after(response)
+            except requests.Timeout:
+                problem = f"no answer within {self.timeout:g} s"
+            except requests.RequestException as error:
+                problem = f"connection failed ({error.__class__.__name__})"
+            if attempt < self.tries:
+                delay = self.backoff * 2 ** (attempt - 1) if wait is None else wait
+                self.sleep(min(self.max_delay, delay))
+        raise OsvApiError(f"{url}: {problem}, {self.tries} tries", hint=_OFFLINE + _KEEP)
+
+    def _read_capped(self, response: requests.Response, url: str) -> bytes:
+        cap = self.max_bytes
+        declared = _header_number(response, "Content-Length")
+        if declared is not None and declared > cap:
+            raise OsvApiError(
+                f"{url}: answer of {declared} bytes is over the {cap} byte cap", hint=_TOO_BIG
+            )
+        deadline = time.monotonic() + 4 * self.timeout
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(chunk_size=65536):
+            size += len(chunk)
+            if size > cap:
+                raise OsvApiError(f"{url}: answer is over the {cap} byte cap", hint=_TOO_BIG)
+            if time.monotonic() > deadline:
+                raise requests.Timeout(f"{url}: answer took longer than {4 * self.timeout:g} s")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _query_json(query: Query, token: str) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "package": {"ecosystem": query.ecosystem, "name": query.name},
+        "version": query.version,
+    }
+    if token:
+        document["page_token"] = token
+    return document
+
+
+def _results(document: object, url: str, expected: int) -> list[tuple[list[VulnRef], str]]:
+    """(advisories, next page token) per query; anything off is an OsvApiError."""
+    results = document.get("results") if isinstance(document, dict) else None
+    if not isinstance(results, list):
+        raise OsvApiError(
+            f"{url}: expected an object with a results list, got {_kind(document)}",
+            hint=_NOT_OSV,
+        )
+    if len(results) != expected:
+        raise OsvApiError(f"{url}: {len(results)} results for {expected} queries", hint=_NOT_OSV)
+    parsed = []
+    for index, result in enumerate(results):
+        try:
+            parsed.append(_result(result))
+        except ValueError as error:
+            raise OsvApiError(f"{url}: result #{index + 1}: {error}", hint=_NOT_OSV) from None
+    return parsed
+
+
+def _result(result: object) -> tuple[list[VulnRef], str]:
+    if not isinstance(result, dict):
+        raise ValueError(f"expected an object, got {_kind(result)}")
+    vulns = result.get("vulns", [])
+    token = result.get("next_page_token", "") or ""
+    if not isinstance(vulns, list):
+        raise ValueError(f"vulns must be a list, got {_kind(vulns)}")
+    if not isinstance(token, str) or len(token) > MAX_TOKEN:
+        raise ValueError("next_page_token must be short text")
+    refs = []
+    for vuln in vulns:
+        identifier = vuln.get("id") if isinstance(vuln, dict) else None
+        modified = vuln.get("modified", "") if isinstance(vuln, dict) else None
+        if not isinstance(identifier, str) or not ID.match(identifier):
+            raise ValueError(f"refused advisory id {str(identifier)[:60]!r}: not an OSV id")
+        if not isinstance(modified, str) or len(modified) > 40:
+            raise ValueError(f"advisory {identifier}: modified is not a timestamp")
+        refs.append(VulnRef(identifier, modified))
+    return refs, token
+
+
+def _decode(body: bytes, url: str) -> object:
+    def reject(constant: str) -> object:
+        raise ValueError(f"{constant} is not JSON")
+
+    try:
+        return json.loads(body.decode("utf-8"), parse_constant=reject)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise OsvApiError(
+            f"{url} did not answer valid JSON: {str(error)[:200]}", hint=_NOT_OSV
+        ) from None
+
+
+def _header_number(response: requests.Response, name: str) -> int | None:
+    value = response.headers.get(name, "").strip()
+    return int(value) if re.fullmatch(r"[0-9]{1,15}", value) else None
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    seconds = _header_number(response, "Retry-After")  # the HTTP-date form is not honoured
+    return None if seconds is None else float(seconds)
+
+
+def _kind(value: object) -> str:
+    return "null" if value is None else type(value).__name__
