@@ -8,7 +8,7 @@ Only files some cataloger planned are read; everything else is metadata.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -120,6 +120,15 @@ class MergedImage:
                     for name, child in sorted(node.children.items(), reverse=True)
                 )
 
+    def dangling_links(self, wanted: Callable[[str], bool]) -> list[str]:
+        """Symbolic links at paths a cataloger wants whose target is not a file in the image
+        (a database moved away behind a link must not read as "no packages")."""
+        return [
+            path
+            for path, node in self.walk()
+            if node.type is EntryType.SYMLINK and wanted(path) and self.info(path) is None
+        ]
+
     def setid_files(self) -> list[FileInfo]:
         return [
             FileInfo(path, node.size, node.mode, node.layer)
@@ -146,6 +155,9 @@ class MergedImage:
             if node.type is EntryType.SYMLINK and (parts or follow_last):
                 hops += 1
                 if hops > MAX_LINK_HOPS:
+                    problem = f"{path}: links loop or chain past {MAX_LINK_HOPS} hops; not followed"
+                    if problem not in self.problems:
+                        self.problems.append(problem)
                     return None
                 target = node.linkname
                 if target.startswith("/"):
@@ -189,6 +201,9 @@ class ImageScanner:
             try:
                 with layer.open() as stream:
                     self._apply_layer(image, layer, stream)
+                    finish = getattr(stream, "finish", None)
+                    if finish is not None:  # e.g. check a decompressed layer's diff_id
+                        finish()
             except (TarError, StreamError, OSError, EOFError) as error:
                 image.problems.append(f"layer {layer.digest}: {error}")
         return image
@@ -216,6 +231,11 @@ class ImageScanner:
                 continue
             if not path:
                 continue  # the root itself
+            if entry.name.startswith("/"):
+                image.notes.append(
+                    f"layer {layer.digest}: absolute name {entry.name!r} read as "
+                    f"{path!r} inside the image"
+                )
             parts = path.split("/")
             base = parts[-1]
             if base == OPAQUE:

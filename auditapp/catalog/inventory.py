@@ -47,7 +47,7 @@ def take_inventory(
     """Scan once, detect the OS, run each cataloger; a cataloger that fails is recorded, not
     fatal, and marks the inventory incomplete (never "no packages")."""
     image = ImageScanner([os_detector, *catalogers], limits).scan(layers)
-    problems = list(image.problems)
+    problems: list[str] = []
     os_release = _run(os_detector, image, None, problems).os_release
     packages: list[Package] = []
     skipped: list[Skipped] = []
@@ -60,11 +60,17 @@ def take_inventory(
         if result.incomplete:
             reasons = "; ".join(s.reason for s in result.skipped) or "see skipped records"
             problems.append(f"{cataloger.name}: {reasons}")
+    everything = [os_detector, *catalogers]
+    for link in image.dangling_links(
+        lambda path: any(c.plan(path, 0, 0o644) is not None for c in everything)
+    ):
+        problems.append(f"{link} is a link to a file that is not in the image; not read")
+    skipped.extend(Skipped("image", "", note) for note in image.notes)
     return Inventory(
         os_release=os_release,
         packages=tuple(sorted(packages, key=lambda p: (p.ecosystem, p.name, p.version, p.path))),
         skipped=tuple(skipped),
-        problems=tuple(problems),
+        problems=tuple(image.problems + problems),  # read problems, e.g. link loops, too
         setid_files=tuple(image.setid_files()),
         secrets=tuple(secrets),
         entries=image.entries,

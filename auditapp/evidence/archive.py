@@ -22,6 +22,7 @@ from auditapp.formats.tar import EntryType, TarError, TarLimits, TarReader
 DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
 MAX_JSON = 16 * 1024 * 1024
 MAX_LAYER_BYTES = 64 * 1024**3  # decompressed, per layer
+MIN_LAYER_CAP = 2 * 1024**3  # a layer may always decompress to this much
 INDEX_TYPES = {
     "application/vnd.oci.image.index.v1+json",
     "application/vnd.docker.distribution.manifest.list.v2+json",
@@ -229,7 +230,11 @@ class ImageArchive:
             raw: BinaryIO = byte_range  # type: ignore[assignment]
             if layer.compression == "none":  # read in place with pread (see TarReader)
                 return raw
-            return decompressed(raw, layer.compression, MAX_LAYER_BYTES, f"layer {layer.digest}")
+            # a bomb's ratio is far beyond any real layer's: cap at 100x the stored size
+            cap = min(MAX_LAYER_BYTES, max(MIN_LAYER_CAP, 100 * layer.length))
+            return decompressed(
+                raw, layer.compression, cap, f"layer {layer.digest}", expected=layer.diff_id
+            )
 
         return LayerSource(layer.diff_id, open_layer, seekable=layer.compression == "none")
 

@@ -159,10 +159,12 @@ def save_image(
     failure or cancel."""
     target = folder / "image.tar"
     try:
-        image = client.images.get(reference)
+        client.images.get(reference)  # a clear "no such image" before the export starts
         progress.start(f"exporting {reference}", None)
         with target.open("wb") as out:
-            for chunk in image.save(chunk_size=SAVE_CHUNK, named=True):
+            # by the reference asked for, so the archive names it (image.save() would use the
+            # image's first tag)
+            for chunk in client.api.get_image(reference, chunk_size=SAVE_CHUNK):
                 check_cancelled(progress)
                 out.write(chunk)
                 progress.advance(len(chunk))

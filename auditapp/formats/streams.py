@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import os
 from collections.abc import Callable
@@ -75,9 +76,13 @@ class FileRange(io.RawIOBase):
 class CappedReader(io.RawIOBase):
     """Passes reads through and fails once more than `cap` bytes came out."""
 
-    def __init__(self, inner: BinaryIO, cap: int, what: str, raw: BinaryIO) -> None:
+    def __init__(
+        self, inner: BinaryIO, cap: int, what: str, raw: BinaryIO, expected: str = ""
+    ) -> None:
         self._inner, self._cap, self._what, self._count = inner, cap, what, 0
         self._raw = raw
+        self._expected = expected
+        self._digest = hashlib.sha256()
 
     def readable(self) -> bool:
         return True
@@ -90,8 +95,21 @@ class CappedReader(io.RawIOBase):
         self._count += len(data)
         if self._count > self._cap:
             raise SizeCapError(f"{self._what} decompresses to more than {self._cap} bytes")
+        self._digest.update(data)
         memoryview(buffer)[: len(data)] = data
         return len(data)
+
+    def finish(self) -> None:
+        """Read what the walk left (end-of-archive padding) and check the uncompressed bytes
+        against the digest the image config gives for them (its diff_id)."""
+        while self.readinto(bytearray(1024 * 1024)):
+            pass
+        actual = "sha256:" + self._digest.hexdigest()
+        if self._expected and actual != self._expected:
+            raise StreamError(
+                f"{self._what} decompresses to content that does not match its diff_id "
+                f"{self._expected} (it hashes to {actual})"
+            )
 
     def close(self) -> None:
         self._inner.close()
@@ -107,12 +125,25 @@ def compression_of(head: bytes) -> str:
     return "none"
 
 
-def decompressed(raw: BinaryIO, compression: str, cap: int, what: str) -> BinaryIO:
-    """A buffered, capped, decompressing reader over `raw` (which it closes)."""
+class _Finishing(io.BufferedReader):
+    """A buffered reader whose `finish()` checks the whole stream's digest."""
+
+    def finish(self) -> None:
+        raw = self.raw
+        assert isinstance(raw, CappedReader)
+        raw.finish()
+
+
+def decompressed(
+    raw: BinaryIO, compression: str, cap: int, what: str, expected: str = ""
+) -> BinaryIO:
+    """A buffered, capped, decompressing reader over `raw` (which it closes); `finish()`
+    checks the uncompressed bytes against `expected`, a sha256 digest."""
     if compression == "gzip":
         inner: BinaryIO = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
     elif compression == "zstd":
         inner = zstandard.ZstdDecompressor().stream_reader(raw, closefd=False)
     else:
         return raw
-    return io.BufferedReader(CappedReader(inner, cap, what, raw), buffer_size=1024 * 1024)
+    capped = CappedReader(inner, cap, what, raw, expected)
+    return _Finishing(capped, buffer_size=1024 * 1024)

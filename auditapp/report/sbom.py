@@ -87,20 +87,22 @@ def build_sbom(
     """The SBOM of one image; `vulnerabilities` on purls it does not hold are left out."""
     bom = Bom()
     bom.metadata.timestamp = collected_at
-    bom.metadata.component = Component(
+    container = Component(
         name=component,
         version=image_digest,
         type=ComponentType.CONTAINER,
         bom_ref=f"container:{component}",
         properties=[Property(name="auditapp:image", value=image)],
     )
+    bom.metadata.component = container
     _add_tool(bom)
     licenses = LicenseFactory()
     refs: dict[str, list[str]] = defaultdict(list)
+    installed = []
     for package in sorted(packages, key=lambda p: (p.purl, p.path)):
         ref = f"{package.purl}|{package.path}"
         refs[package.purl].append(ref)
-        bom.components.add(
+        installed.append(
             Component(
                 name=package.name,
                 version=package.version,
@@ -114,6 +116,9 @@ def build_sbom(
                 ],
             )
         )
+    bom.components.update(installed)
+    # The image holds every package; how packages depend on each other is not read.
+    bom.register_dependency(container, installed)
     for found in _unique(vulnerabilities):
         if found.purl in refs:
             bom.vulnerabilities.add(_vulnerability(found, refs[found.purl]))
@@ -129,6 +134,7 @@ def build_vex(vulnerabilities: Sequence[SbomVulnerability], timestamp: datetime)
         parsed = _purl(purl)
         bom.components.add(
             Component(
+                group=parsed.namespace if parsed else None,
                 name=parsed.name if parsed else purl,
                 version=parsed.version if parsed else None,
                 type=ComponentType.LIBRARY,

@@ -131,7 +131,7 @@ class _Storer:
         self.touched: set[str] = set()
 
     def evidence(self, kind: str, title: str, snapshot: Any, source: str) -> int:
-        data = canonical_json(snapshot).encode("utf-8")
+        data = canonical_json(snapshot).encode("utf-8", "backslashreplace")
         sha256 = hashlib.sha256(data).hexdigest()
         put_blob(self.session, sha256, data)
         row = Evidence(
@@ -183,6 +183,7 @@ class _Storer:
         pci: list[str],
         cis: list[str],
     ) -> None:
+        title, component, location = _text(title), _text(component, 200), _text(location)
         fingerprint = hashlib.sha256(f"{rule}\0{component}\0{location}".encode()).hexdigest()
         existing = self.session.scalar(
             select(Finding).where(
@@ -237,10 +238,10 @@ class _Storer:
             self.session.add(row)
         os_release = inventory.os_release
         row.repo_tags = json.dumps(list(result.tags))
-        row.os_id = os_release.id if os_release else ""
-        row.os_version = os_release.version_id if os_release else ""
-        row.os_name = os_release.pretty_name if os_release else ""
-        row.architecture = str(result.config.get("architecture", ""))
+        row.os_id = _text(os_release.id, 50) if os_release else ""
+        row.os_version = _text(os_release.version_id, 50) if os_release else ""
+        row.os_name = _text(os_release.pretty_name, 500) if os_release else ""
+        row.architecture = _text(result.config.get("architecture", ""), 30)
         row.source, row.evidence_id, row.collected_at = result.source, evidence_id, self.now
         row.complete = inventory.complete
         row.problems = json.dumps(list(inventory.problems))
@@ -263,7 +264,12 @@ class _Storer:
             for p in inventory.packages
         )
         self.session.add_all(
-            InventorySkip(image_id=row.id, cataloger=s.cataloger, path=s.path, reason=s.reason)
+            InventorySkip(
+                image_id=row.id,
+                cataloger=_text(s.cataloger, 30),
+                path=_text(s.path),
+                reason=_text(s.reason),
+            )
             for s in inventory.skipped
         )
         if not self._refers_to(result):
@@ -284,12 +290,13 @@ class _Storer:
         )
 
     def component(self, name: str, *, image_ref: str = "", image_digest: str = "") -> None:
+        name, image_ref, image_digest = _text(name, 200), _text(image_ref), _text(image_digest, 100)
         row = self.session.scalar(
             select(Component).where(Component.audit_id == self.audit.id, Component.name == name)
         )
         changes = {k: v for k, v in (("image_ref", image_ref), ("image_digest", image_digest)) if v}
         if row is None:
-            row = Component(audit_id=self.audit.id, name=name[:200], **changes)
+            row = Component(audit_id=self.audit.id, name=name, **changes)
             self.session.add(row)
             self.change.record("component.add", name, {**changes, "by": "collect"})
         else:
@@ -300,6 +307,13 @@ class _Storer:
                 self.change.record("component.update", name, {**changes, "by": "collect"})
         self.session.flush()
         self.touched.add(name)
+
+
+def _text(value: object, limit: int | None = None) -> str:
+    """Text from an image as the database can hold it on every backend: names that are not
+    UTF-8 keep their bytes as escapes, and values are cut to the column's size."""
+    text = str(value).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text[:limit] if limit else text
 
 
 def _image_name(result: ImageResult) -> str:

@@ -89,7 +89,10 @@ def _from_engine(
     references: list[str] = []
     if request.engine:
         gathered.engine = collect_engine(client, progress, request.daemon_config)
-        references = [o.snapshot["inspect"]["Id"] for o in gathered.engine.of_kind("image")]
+        references = [  # by a tag when the image has one, so the archive carries its name
+            (o.snapshot["inspect"].get("RepoTags") or [o.snapshot["inspect"]["Id"]])[0]
+            for o in gathered.engine.of_kind("image")
+        ]
     for reference in [*references, *request.images]:
         check_cancelled(progress)
         folder = Path(tempfile.mkdtemp(dir=scratch))
@@ -136,17 +139,24 @@ def _inventory_archive(archive: ImageArchive, source: str, progress: Progress) -
 def _redacted_config(
     image: ArchivedImage, name: str
 ) -> tuple[dict[str, Any], tuple[SecretFinding, ...]]:
-    """An OCI image config redacted like `docker inspect` output (the same rules)."""
+    """An OCI image config redacted like `docker inspect` output (the same rules): `config`,
+    and the `container_config` of the last build step that older builders keep beside it."""
     config = dict(image.config)
+    findings: list[SecretFinding] = []
+    for key, label in (("config", "Config"), ("container_config", "ContainerConfig")):
+        block = config.get(key)
+        if isinstance(block, dict):
+            redacted = redact_image(name, {label: block}, [])
+            config[key] = redacted.snapshot["inspect"][label]
+            findings += redacted.findings
     history = [dict(step) for step in config.get("history") or [] if isinstance(step, dict)]
-    inspect = {"Config": config.get("config") or {}}
-    steps = [{"CreatedBy": step.get("created_by", "")} for step in history]
-    redacted = redact_image(name, inspect, steps)
-    config["config"] = redacted.snapshot["inspect"]["Config"]
+    steps = [{"CreatedBy": str(step.get("created_by", ""))} for step in history]
+    redacted = redact_image(name, {}, steps)
     for step, clean in zip(history, redacted.snapshot["history"], strict=True):
-        step["created_by"] = clean["CreatedBy"]
+        if "created_by" in step:
+            step["created_by"] = clean["CreatedBy"]
     config["history"] = history
-    return config, redacted.findings
+    return config, tuple(findings) + redacted.findings
 
 
 def _with_problems(inventory: Inventory, problems: list[str]) -> Inventory:

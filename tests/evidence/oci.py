@@ -27,6 +27,19 @@ def compress(data: bytes, how: str) -> bytes:
     return data
 
 
+def _uncompressed(blob: bytes) -> bytes:
+    """The tar inside a stored layer; the stored bytes themselves when they are not a valid
+    gzip or zstd stream (a corrupt layer on purpose)."""
+    try:
+        if blob.startswith(b"\x1f\x8b"):
+            return gzip.decompress(blob)
+        if blob.startswith(b"\x28\xb5\x2f\xfd"):
+            return zstandard.ZstdDecompressor().decompressobj().decompress(blob)
+    except (OSError, EOFError, zstandard.ZstdError):
+        return blob
+    return blob
+
+
 def config_for(layers: Sequence[bytes], **extra: object) -> bytes:
     config = {
         "architecture": "amd64",
@@ -43,11 +56,17 @@ def oci_files(
     compression: str = "gzip",
     tag: str = "example/app:1.0",
     stored: dict[int, bytes] | None = None,
+    stale_diff_ids: bool = False,
 ) -> dict[str, bytes]:
     """path -> bytes of an OCI image layout holding one image. `stored` replaces the stored
     bytes of some layers (by position), e.g. with a decompression bomb."""
     tars = [tar_bytes(entries) for entries in layers]
     blobs = [(stored or {}).get(n, compress(t, compression)) for n, t in enumerate(tars)]
+    # a crafted layer's diff_id is the digest of what it really decompresses to
+    tars = [
+        _uncompressed(blob) if n in (stored or {}) else t
+        for n, (blob, t) in enumerate(zip(blobs, tars, strict=True))
+    ]
     config = config_for(tars)
     media = {
         "gzip": "application/vnd.oci.image.layer.v1.tar+gzip",

@@ -1,0 +1,407 @@
+"""Lifecycle risk of the audit's images (PCI DSS 12.3.4): end of life of each image's operating
+system and language runtimes, and the abandonment signals last fetched from npm and PyPI.
+
+The report works offline: end-of-life data ship with auditapp, and the signals come from the
+newest "abandonment-signals" evidence, with how old they are. `refresh_abandonment` is the one
+online step: it asks every registry first, then stores one evidence item in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from typing import Literal
+
+import requests
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from auditapp.progress import NoProgress, Progress, check_cancelled
+from auditapp.services.errors import InvalidInputError
+from auditapp.services.inventory import _users as components_using
+from auditapp.services.roles import Action
+from auditapp.services.workspace import Caller, Change, Workspace, load_audit, perform
+from auditapp.store.blobs import put_blob, read_blob
+from auditapp.store.journal import canonical_json
+from auditapp.store.models import Component, Evidence, Image, Package
+from auditapp.store.types import utcnow
+from auditapp.vulns.abandonment import (
+    DEFAULT_MAX_AGE_DAYS,
+    DEFAULT_NPM_BASE,
+    DEFAULT_PYPI_BASE,
+    DEFAULT_TIMEOUT,
+    MAX_BYTES,
+    SIGNAL_KINDS,
+    AbandonmentChecker,
+    AbandonmentError,
+    AbandonmentResult,
+    PackageCheck,
+    PackageRef,
+    Signal,
+)
+from auditapp.vulns.lifecycle import (
+    LifecycleData,
+    LifecycleStatus,
+    detect_runtimes,
+    os_status,
+    runtime_status,
+    shipped_data,
+)
+
+EVIDENCE_KIND = "abandonment-signals"
+SIGNALS_MAX_AGE_DAYS = 30  # older signals are still shown, with a warning
+REFRESH_HINT = "run `auditapp lifecycle --refresh` on a machine with network"
+NO_SIGNALS = f"no abandonment data: {REFRESH_HINT}"
+_URGENCY = {"end-of-life": 0, "extended-support": 1, "security-only": 2, "unknown": 3}
+_REGISTRY_ECOSYSTEMS = ("npm", "pypi")
+_LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json")
+
+
+@dataclass(frozen=True)
+class LifecycleItem:
+    """The operating system or one language runtime of one image, and where its support stands."""
+
+    subject: Literal["os", "runtime"]
+    name: str  # "Debian GNU/Linux 9 (stretch)", "python 3.11.2"
+    status: LifecycleStatus
+    image: str  # the image's first tag, else its short digest
+    digest: str
+    components: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SignalView:
+    signal: Signal
+    images: tuple[str, ...]
+    components: tuple[str, ...]
+    age_days: int  # days since the registry was asked
+
+
+@dataclass(frozen=True)
+class StoredSignals:
+    """The evidence the signals come from."""
+
+    evidence_id: int
+    fetched_at: datetime
+    age_days: int
+    sources: tuple[str, ...]
+    checked: int
+    not_found: int
+    skipped: int
+
+
+@dataclass(frozen=True)
+class LifecycleReport:
+    today: date
+    data_as_of: date  # the date of the end-of-life data in use
+    items: tuple[LifecycleItem, ...]  # most urgent first
+    signals: tuple[SignalView, ...]  # most urgent first
+    abandonment: StoredSignals | None  # None: never fetched, or the evidence is unreadable
+    notice: str  # how old the signals are, or what to do to get them
+    signals_stale: bool  # older than `max_signal_age_days` or not covering the inventory
+    unchecked: int  # npm and PyPI packages collected since the signals were fetched
+
+
+@dataclass(frozen=True)
+class RefreshSummary:
+    evidence_id: int
+    sha256: str
+    packages: int  # distinct npm and PyPI packages (name and version)
+    not_found: int  # not held by the registry (private or unpublished)
+    skipped: int  # not asked, with the reason in the evidence
+    signals: dict[str, int]  # per kind
+    fetched_at: datetime
+    sources: tuple[str, ...]  # the npm and PyPI base URLs
+
+
+# ---- the report --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _OsRelease:
+    id: str
+    version_id: str
+    pretty_name: str
+
+
+def lifecycle_report(
+    ws: Workspace,
+    caller: Caller,
+    *,
+    today: date | None = None,
+    data: LifecycleData | None = None,
+    max_signal_age_days: int = SIGNALS_MAX_AGE_DAYS,
+) -> LifecycleReport:
+    """End of life per image (OS and runtimes) and the stored abandonment signals, offline.
+
+    `data`: lifecycle data to use instead of the shipped data (e.g. a cached online refresh
+    laid over it with `CachedCycles.apply`)."""
+    today = today or datetime.now(UTC).date()
+    data = data or shipped_data()
+    with ws.db.read() as session:
+        audit = load_audit(session, caller.audit)
+        components = list(session.scalars(select(Component).where(Component.audit_id == audit.id)))
+        images = list(session.scalars(select(Image).where(Image.audit_id == audit.id)))
+        packages: dict[int, list[Package]] = defaultdict(list)
+        for package in session.scalars(
+            select(Package).where(Package.image_id.in_([i.id for i in images]))
+        ):
+            packages[package.image_id].append(package)
+        stored = _newest_signals(session, audit.id)
+
+    items: list[LifecycleItem] = []
+    users = _Users()
+    for image in images:
+        tags = tuple(json.loads(image.repo_tags))
+        label = tags[0] if tags else image.digest[:19]
+        using = components_using(components, image.digest, tags)
+        items.append(LifecycleItem("os", *_os_of(image, today, data), label, image.digest, using))
+        for kind, version in detect_runtimes(packages[image.id]):
+            status = runtime_status(kind, version, today, data)
+            name = f"{kind} {version}"
+            items.append(LifecycleItem("runtime", name, status, label, image.digest, using))
+        for package in packages[image.id]:
+            if package.ecosystem in _REGISTRY_ECOSYSTEMS:
+                users.add((package.ecosystem, package.name, package.version), label, using)
+    items.sort(key=_urgency)
+    report = LifecycleReport(today, data.data_as_of, tuple(items), (), None, NO_SIGNALS, False, 0)
+    return _with_signals(report, stored, users, max_signal_age_days)
+
+
+class _Users:
+    """Which images and components hold each npm and PyPI package (name and version)."""
+
+    def __init__(self) -> None:
+        self.images: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+        self.components: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+
+    def add(self, key: tuple[str, str, str], image: str, components: tuple[str, ...]) -> None:
+        self.images[key].add(image)
+        self.components[key].update(components)
+
+
+def _os_of(image: Image, today: date, data: LifecycleData) -> tuple[str, LifecycleStatus]:
+    if not image.os_id:
+        note = "the image has no os-release file: its distribution is not known"
+        unknown = LifecycleStatus(
+            product="unknown",
+            cycle="",
+            eol=None,
+            extended_until=None,
+            state="unknown",
+            days_left=None,
+            source="",
+            data_as_of=data.data_as_of,
+            note=note,
+        )
+        return "unknown operating system", unknown
+    name = image.os_name or f"{image.os_id} {image.os_version}".strip()
+    return name, os_status(_OsRelease(image.os_id, image.os_version, image.os_name), today, data)
+
+
+def _urgency(item: LifecycleItem) -> tuple[int, int, str, str]:
+    """By state, then the longest past (or soonest) end; an end-of-life release older than
+    all the data has no date and counts as the longest past."""
+    status = item.status
+    undated = -(10**6) if status.state == "end-of-life" else 10**6
+    days = status.days_left if status.days_left is not None else undated
+    return _URGENCY.get(status.state, len(_URGENCY)), days, item.image, item.name
+
+
+def _newest_signals(session: Session, audit_id: int) -> tuple[int, AbandonmentResult | str] | None:
+    """The newest signals evidence, read back; the reason instead when it cannot be read."""
+    evidence = session.scalar(
+        select(Evidence)
+        .where(Evidence.audit_id == audit_id, Evidence.kind == EVIDENCE_KIND)
+        .order_by(Evidence.collected_at.desc(), Evidence.id.desc())
+        .limit(1)
+    )
+    if evidence is None:
+        return None
+    where = f"evidence #{evidence.id}"
+    data = read_blob(session, evidence.sha256)
+    try:
+        if data is None or hashlib.sha256(data).hexdigest() != evidence.sha256:
+            raise AbandonmentError(f"the bytes of {where} are missing or changed")
+        try:
+            document = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise AbandonmentError(f"{where} is not JSON") from None
+        return evidence.id, AbandonmentResult.from_document(document, where)
+    except AbandonmentError as error:
+        return evidence.id, str(error)
+
+
+def _with_signals(
+    report: LifecycleReport,
+    stored: tuple[int, AbandonmentResult | str] | None,
+    users: _Users,
+    max_age_days: int,
+) -> LifecycleReport:
+    if stored is None:
+        return report
+    evidence_id, result = stored
+    if isinstance(result, str):
+        notice = f"the stored abandonment data cannot be used ({result}): {REFRESH_HINT}"
+        return replace(report, notice=notice, signals_stale=True, unchecked=len(users.images))
+    fetched = result.fetched_at.astimezone(UTC)
+    age = max(0, (report.today - fetched.date()).days)
+    ago = "today" if age == 0 else "1 day ago" if age == 1 else f"{age} days ago"
+    covered = {(c.ecosystem, c.name, c.version) for c in result.checks}
+    unchecked = len(set(users.images) - covered)
+    notice = f"signals fetched {ago} ({fetched:%Y-%m-%d %H:%M} UTC, evidence #{evidence_id})"
+    if age > max_age_days:
+        notice += f"; older than {max_age_days} days: run `auditapp lifecycle --refresh`"
+    if unchecked:
+        notice += f"; {unchecked} npm/PyPI package(s) collected since are not covered"
+    views = [  # a package no longer in any image has nothing left to report
+        SignalView(
+            signal,
+            tuple(sorted(users.images[key])),
+            tuple(sorted(users.components[key])),
+            max(0, (report.today - signal.fetched_at.astimezone(UTC).date()).days),
+        )
+        for signal in result.signals
+        if (key := (signal.ecosystem, signal.name, signal.version)) in users.images
+    ]
+    views.sort(key=lambda v: (SIGNAL_KINDS.index(v.signal.kind), v.signal.name, v.signal.version))
+    counts = Counter(c.outcome for c in result.checks)
+    summary = StoredSignals(
+        evidence_id,
+        result.fetched_at,
+        age,
+        (result.npm_base, result.pypi_base),
+        counts["checked"],
+        counts["not-found"],
+        counts["skipped"],
+    )
+    return replace(
+        report,
+        signals=tuple(views),
+        abandonment=summary,
+        notice=notice,
+        signals_stale=age > max_age_days or unchecked > 0,
+        unchecked=unchecked,
+    )
+
+
+# ---- the online refresh ------------------------------------------------------------------------
+
+
+def refresh_abandonment(
+    ws: Workspace,
+    caller: Caller,
+    session: requests.Session,
+    *,
+    npm_base: str = DEFAULT_NPM_BASE,
+    pypi_base: str = DEFAULT_PYPI_BASE,
+    max_age_days: int = DEFAULT_MAX_AGE_DAYS,
+    progress: Progress | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_bytes: int = MAX_BYTES,
+    backoff: float = 1.0,
+    clock: Callable[[], datetime] | None = None,
+) -> RefreshSummary:
+    """Ask npm and PyPI about every npm and PyPI package of the audit, then store the answers
+    as one evidence item. Any AbandonmentError (or a cancel) stores nothing."""
+    if max_age_days < 1:
+        raise InvalidInputError(f"the age limit must be at least 1 day, not {max_age_days}")
+    progress = progress or NoProgress()
+    perform(ws, caller, Action.ATTACH_EVIDENCE, EVIDENCE_KIND, lambda change: None)  # refuse early
+    wanted = _registry_packages(ws, caller)
+    checker = AbandonmentChecker(
+        session,
+        npm_base=npm_base,
+        pypi_base=pypi_base,
+        max_age_days=max_age_days,
+        timeout=timeout,
+        max_bytes=max_bytes,
+        backoff=backoff,
+        clock=clock,
+    )
+    progress.start("asking npm and PyPI", len(wanted))
+
+    def checked(_: PackageCheck) -> None:
+        progress.advance()
+        check_cancelled(progress)
+
+    try:
+        result = checker.check(wanted, on_checked=checked)
+    except AbandonmentError as error:
+        error.hint = error.hint or "nothing was stored; the last stored signals stay in use"
+        raise
+    check_cancelled(progress)
+    progress.start("storing", None)
+    return perform(
+        ws, caller, Action.ATTACH_EVIDENCE, EVIDENCE_KIND, lambda change: _store(change, result)
+    )
+
+
+def _registry_packages(ws: Workspace, caller: Caller) -> list[PackageRef]:
+    """Distinct npm and PyPI packages; an application's own package.json is not sent to the
+    public registry (it would name a private project there), only recorded."""
+    with ws.db.read() as session:
+        audit = load_audit(session, caller.audit)
+        rows = session.execute(
+            select(Package.ecosystem, Package.name, Package.version, Package.path)
+            .join(Image, Image.id == Package.image_id)
+            .where(Image.audit_id == audit.id, Package.ecosystem.in_(_REGISTRY_ECOSYSTEMS))
+        ).all()
+    own: dict[tuple[str, str, str], str] = {}
+    dependencies: set[tuple[str, str, str]] = set()
+    for ecosystem, name, version, path in rows:
+        key = (ecosystem, name, version)
+        if ecosystem == "npm" and "node_modules/" not in path and not path.endswith(_LOCKFILES):
+            own.setdefault(key, f"the application's own manifest ({path}): not asked")
+        else:
+            dependencies.add(key)  # asked when any copy of it is a dependency
+    refs = [PackageRef(*key) for key in dependencies]
+    refs += [
+        PackageRef(*key, skip_reason=why) for key, why in own.items() if key not in dependencies
+    ]
+    return sorted(refs)
+
+
+def _store(change: Change, result: AbandonmentResult) -> RefreshSummary:
+    data = canonical_json(result.to_document()).encode("utf-8")
+    sha256 = hashlib.sha256(data).hexdigest()
+    put_blob(change.session, sha256, data)
+    fetched = result.fetched_at.astimezone(UTC)
+    source = (
+        f"npm registry {result.npm_base}; PyPI {result.pypi_base} "
+        f"(JSON API and simple index); fetched {fetched:%Y-%m-%d %H:%M:%S} UTC"
+    )
+    counts = Counter(c.outcome for c in result.checks)
+    title = f"abandonment signals for {len(result.checks)} npm and PyPI packages"
+    row = Evidence(
+        audit_id=change.audit.id,
+        sha256=sha256,
+        kind=EVIDENCE_KIND,
+        title=title,
+        media_type="application/json",
+        size=len(data),
+        source=source,
+        collected_at=utcnow(),
+        collected_by=change.who,
+    )
+    change.session.add(row)
+    change.session.flush()
+    change.record(
+        "evidence.collect",
+        title,
+        {"id": row.id, "sha256": sha256, "size": len(data), "source": source},
+    )
+    return RefreshSummary(
+        evidence_id=row.id,
+        sha256=sha256,
+        packages=len(result.checks),
+        not_found=counts["not-found"],
+        skipped=counts["skipped"],
+        signals=dict(sorted(Counter(s.kind for s in result.signals).items())),
+        fetched_at=result.fetched_at,
+        sources=(result.npm_base, result.pypi_base),
+    )
