@@ -218,6 +218,19 @@ class _Storer:
         evidence_id = self.evidence("image-config", f"image {name}", result.config, result.source)
         self.secrets(result.findings, name, evidence_id)
         inventory = result.inventory
+        if inventory.setid_files:  # CIS 4.8: setuid and setgid files, for the analysis rules
+            self.evidence(
+                "image-setid-files",
+                f"setuid/setgid files in {name}",
+                {
+                    "image": result.digest,
+                    "files": [
+                        {"path": _text(f.path), "mode": oct(f.mode), "layer": f.layer}
+                        for f in inventory.setid_files
+                    ],
+                },
+                result.source,
+            )
         for secret in inventory.secrets:
             self.finding(
                 SECRET_FILE_RULE,
