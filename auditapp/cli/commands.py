@@ -435,6 +435,70 @@ def vulns_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> in
     return 0
 
 
+def lifecycle_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
+    from auditapp.services import lifecycle
+    from auditapp.vulns.abandonment import DEFAULT_NPM_BASE, DEFAULT_PYPI_BASE
+
+    if args.refresh:
+        import requests
+
+        from auditapp.cli.progress import TerminalProgress
+
+        bar = TerminalProgress()
+        try:
+            with requests.Session() as http:
+                done = lifecycle.refresh_abandonment(
+                    ws,
+                    caller,
+                    http,
+                    npm_base=args.npm_url or lifecycle.DEFAULT_NPM_BASE,
+                    pypi_base=args.pypi_url or lifecycle.DEFAULT_PYPI_BASE,
+                    progress=bar,
+                )
+        finally:
+            bar.finish()
+        if not args.json:
+            print(
+                f"asked the registries about {done.packages} packages "
+                f"({done.not_found} not found, {done.skipped} not asked); "
+                f"evidence #{done.evidence_id}"
+            )
+    report = lifecycle.lifecycle_report(ws, caller)
+    if args.json:
+        print_json(report)
+        return 0
+    print_table(
+        ["STATE", "WHAT", "END OF SUPPORT", "IMAGE", "COMPONENTS"],
+        [
+            [
+                i.status.state.upper(),
+                i.name,
+                i.status.eol or "-",
+                i.image,
+                ", ".join(i.components) or "-",
+            ]
+            for i in report.items
+        ],
+    )
+    if report.signals:
+        print()
+        print_table(
+            ["SIGNAL", "PACKAGE", "VERSION", "DETAIL", "COMPONENTS"],
+            [
+                [
+                    v.signal.kind.upper(),
+                    f"{v.signal.ecosystem}:{v.signal.name}",
+                    v.signal.version,
+                    v.signal.detail,
+                    ", ".join(v.components) or "-",
+                ]
+                for v in report.signals
+            ],
+        )
+    print(f"end-of-life data as of {report.data_as_of}; {report.notice}")
+    return 0
+
+
 def _age(days: int | None, stale: bool) -> str:
     text = "unknown" if days is None else f"{days} days"
     return f"{text} (stale)" if stale and days is not None else text
@@ -551,6 +615,7 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("vulndb", "update"): vulndb_update,
     ("vulndb", "status"): vulndb_status,
     ("vulns", None): vulns_command,
+    ("lifecycle", None): lifecycle_command,
     ("packages", None): packages_command,
     ("comment", "add"): comment_add,
     ("comment", "list"): comment_list,

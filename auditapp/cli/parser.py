@@ -155,6 +155,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="warn when the data is older than this (default 7)",
     )
 
+    lifecycle = _json(
+        _command(commands, "lifecycle", "end-of-life OS releases and runtimes, abandoned packages")
+    )
+    lifecycle.add_argument(
+        "--refresh",
+        action="store_true",
+        help="ask the npm and PyPI registries first (needs network)",
+    )
+    lifecycle.add_argument("--npm-url", metavar="URL", help="an npm-compatible registry")
+    lifecycle.add_argument("--pypi-url", metavar="URL", help="a PyPI-compatible index")
+
     comment = _group(commands, "comment", "comments on items")
     comment_add = _command(comment, "add", "comment on an item")
     comment_add.add_argument("key")
