@@ -451,8 +451,8 @@ def lifecycle_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -
                     ws,
                     caller,
                     http,
-                    npm_base=args.npm_url or lifecycle.DEFAULT_NPM_BASE,
-                    pypi_base=args.pypi_url or lifecycle.DEFAULT_PYPI_BASE,
+                    npm_base=args.npm_url or DEFAULT_NPM_BASE,
+                    pypi_base=args.pypi_url or DEFAULT_PYPI_BASE,
                     progress=bar,
                 )
         finally:
