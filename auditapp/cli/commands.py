@@ -435,6 +435,63 @@ def vulns_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> in
     return 0
 
 
+def vex_set(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
+    from auditapp.services import vex
+
+    view = vex.set_disposition(
+        ws, caller, args.purl, args.vuln_id, args.status, args.justification, args.detail
+    )
+    note = "" if view.in_inventory else " (no package with this purl in the inventory yet)"
+    print(f"{view.vuln_id} on {view.purl}: {view.status.value}{note}")
+    return 0
+
+
+def vex_list(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
+    from auditapp.services import vex
+
+    found = vex.list_dispositions(ws, caller)
+    if args.json:
+        print_json(found)
+    else:
+        print_table(
+            ["VULNERABILITY", "PURL", "STATUS", "JUSTIFICATION", "BY", "AT"],
+            [
+                [
+                    v.vuln_id,
+                    v.purl,
+                    v.status.value,
+                    v.justification.value if v.justification else "-",
+                    v.updated_by,
+                    v.updated_at,
+                ]
+                for v in found
+            ],
+        )
+    return 0
+
+
+def vex_import(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
+    from auditapp.services import vex
+
+    done = vex.import_document(ws, caller, Path(args.file))
+    print(
+        f"{done.format} document {done.source}: {done.statements} statements: "
+        f"{done.added} added, {done.changed} changed, {done.unchanged} unchanged, "
+        f"{done.skipped} skipped; {done.not_in_inventory} name packages not in the inventory"
+    )
+    for problem in done.problems:
+        print(f"skipped: {problem.where}: {problem.reason}")
+    return 0
+
+
+def vex_export(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
+    from auditapp.services import vex
+
+    write_atomically(Path(args.output), vex.export_document(ws, caller))
+    print(f"wrote {args.output} (CycloneDX 1.6 VEX)")
+    return 0
+
+
 def lifecycle_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
     from auditapp.services import lifecycle
     from auditapp.vulns.abandonment import DEFAULT_NPM_BASE, DEFAULT_PYPI_BASE
@@ -616,6 +673,10 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("vulndb", "status"): vulndb_status,
     ("vulns", None): vulns_command,
     ("lifecycle", None): lifecycle_command,
+    ("vex", "set"): vex_set,
+    ("vex", "list"): vex_list,
+    ("vex", "import"): vex_import,
+    ("vex", "export"): vex_export,
     ("packages", None): packages_command,
     ("comment", "add"): comment_add,
     ("comment", "list"): comment_list,

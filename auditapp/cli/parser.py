@@ -166,6 +166,25 @@ def build_parser() -> argparse.ArgumentParser:
     lifecycle.add_argument("--npm-url", metavar="URL", help="an npm-compatible registry")
     lifecycle.add_argument("--pypi-url", metavar="URL", help="a PyPI-compatible index")
 
+    vex = _group(commands, "vex", "dispositions of vulnerabilities (VEX)")
+    vex_set = _command(vex, "set", "decide how a vulnerability affects a package (officers)")
+    vex_set.add_argument("purl")
+    vex_set.add_argument("vuln_id", metavar="VULN-ID")
+    vex_set.add_argument(
+        "--status", required=True, help="affected, not_affected, fixed or under_investigation"
+    )
+    vex_set.add_argument(
+        "--justification",
+        default="",
+        help="why not affected, e.g. vulnerable_code_not_in_execute_path",
+    )
+    vex_set.add_argument("--detail", default="", help="the reasoning, in words")
+    _json(_command(vex, "list", "the dispositions of this audit"))
+    _command(vex, "import", "import an OpenVEX or CycloneDX VEX document").add_argument("file")
+    _command(vex, "export", "write the dispositions as CycloneDX VEX").add_argument(
+        "-o", "--output", required=True, metavar="FILE"
+    )
+
     comment = _group(commands, "comment", "comments on items")
     comment_add = _command(comment, "add", "comment on an item")
     comment_add.add_argument("key")
