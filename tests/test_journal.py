@@ -149,3 +149,19 @@ def test_a_deleted_signoff(busy_ws: Workspace) -> None:
     assert journal.verify_journal(busy_ws, Caller()).intact
     _raw(busy_ws, "DELETE FROM signoff")
     assert "sign-off" in _mismatch(busy_ws)
+
+
+def test_a_disposition_changed_beside_the_journal(busy_ws: Workspace) -> None:
+    from auditapp.services import vex
+
+    vex.set_disposition(
+        busy_ws,
+        OFFICER,
+        "pkg:pypi/urllib3@1.26.4",
+        "CVE-2021-33503",
+        "not_affected",
+        "vulnerable_code_not_in_execute_path",
+    )
+    assert journal.verify_journal(busy_ws, Caller()).intact
+    _raw(busy_ws, "UPDATE vex_statement SET status = 'affected'")
+    assert "disposition of CVE-2021-33503" in _mismatch(busy_ws)

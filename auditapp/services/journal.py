@@ -29,6 +29,7 @@ from auditapp.store.models import (
     JournalEntry,
     Member,
     SignOff,
+    VexStatement,
 )
 
 _REPLAYED = ("status", "method", "owner", "due_date", "rationale")
@@ -104,6 +105,8 @@ def _mismatches(session: Session, audit: Audit) -> Iterator[str]:
     links: set[tuple[int, str]] = set()
     signoffs: dict[str, int] = defaultdict(int)
     hashes: set[str] = {journal.GENESIS}
+    dispositions: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
+    vex_changes: dict[tuple[str, str], int] = defaultdict(int)
     for entry, summary in _entries(session, audit):
         hashes.add(entry.hash)
         if entry.action == "member.add":
@@ -123,6 +126,13 @@ def _mismatches(session: Session, audit: Audit) -> Iterator[str]:
             links.discard((int(summary.get("id", -1)), entry.target))
         elif entry.action == "signoff":
             signoffs[entry.target] += 1
+        elif entry.action == "vex.set":
+            pair = (str(summary.get("purl")), str(summary.get("vuln")))
+            vex_changes[pair] += 1
+            for name in ("status", "justification"):
+                change = summary.get(name)
+                if isinstance(change, list) and len(change) == 2:
+                    dispositions[pair][name] = change[1]
 
     for member in session.scalars(select(Member).where(Member.audit_id == audit.id)):
         if roles.get(member.name) != member.role:
@@ -147,6 +157,17 @@ def _mismatches(session: Session, audit: Audit) -> Iterator[str]:
     for evidence_id, key in sorted(stored_links ^ links):
         state = "exists" if (evidence_id, key) in stored_links else "is missing"
         yield f"the link of evidence #{evidence_id} to {key} {state}, unlike the journal says"
+    for statement in session.scalars(select(VexStatement).where(VexStatement.audit_id == audit.id)):
+        pair = (statement.purl, statement.vuln_id)
+        replayed = dispositions.get(pair, {})
+        if (replayed.get("status"), replayed.get("justification", "")) != (
+            statement.status,
+            statement.justification,
+        ) or statement.version != vex_changes[pair]:
+            yield (
+                f"the disposition of {statement.vuln_id} on {statement.purl} differs from "
+                "what the journal recorded"
+            )
     stored_signoffs: dict[str, int] = defaultdict(int)
     for signed in session.scalars(select(SignOff).where(SignOff.audit_id == audit.id)):
         stored_signoffs[signed.member_name] += 1
