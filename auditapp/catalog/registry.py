@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from auditapp.catalog.apk import ApkCataloger
 from auditapp.catalog.dpkg import DpkgCataloger
+from auditapp.catalog.embedded_sbom import EmbeddedSbomCataloger
 from auditapp.catalog.golang import GoBinaryCataloger
 from auditapp.catalog.interface import Cataloger
 from auditapp.catalog.java import JavaArchiveCataloger
@@ -27,6 +28,7 @@ def default_catalogers() -> list[Cataloger]:
         ApkCataloger(),
         RpmCataloger(),
         PythonCataloger(),
+        EmbeddedSbomCataloger(),
         NpmCataloger(),
         JavaArchiveCataloger(),
         GoBinaryCataloger(),

@@ -123,6 +123,8 @@ def _match_audit(session: Session, audit_id: int) -> tuple[list[VulnView], int]:
         ).where(Package.image_id.in_(images))
     )
     for package_id, image_id, ecosystem, name, version, purl, path, source, source_version in rows:
+        if ecosystem in ("deb", "apk", "rpm") and "#" in path:
+            continue  # an OS package a wheel's own SBOM declares: not of this image's release
         image = images[image_id]
         target = target_for(
             ecosystem,
