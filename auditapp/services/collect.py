@@ -264,15 +264,15 @@ class _Storer:
         self.session.add_all(
             Package(
                 image_id=row.id,
-                ecosystem=p.ecosystem,
-                name=p.name,
-                version=p.version,
-                purl=p.purl,
-                path=p.path,
-                layer=p.layer,
+                ecosystem=_text(p.ecosystem, 20),
+                name=_text(p.name),
+                version=_text(p.version),
+                purl=_text(p.purl),
+                path=_text(p.path),
+                layer=_text(p.layer, 100),
                 licenses=json.dumps(p.licenses),
-                source_name=p.source_name,
-                source_version=p.source_version,
+                source_name=_text(p.source_name),
+                source_version=_text(p.source_version),
             )
             for p in inventory.packages
         )

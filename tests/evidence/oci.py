@@ -62,11 +62,13 @@ def oci_files(
     bytes of some layers (by position), e.g. with a decompression bomb."""
     tars = [tar_bytes(entries) for entries in layers]
     blobs = [(stored or {}).get(n, compress(t, compression)) for n, t in enumerate(tars)]
-    # a crafted layer's diff_id is the digest of what it really decompresses to
-    tars = [
-        _uncompressed(blob) if n in (stored or {}) else t
-        for n, (blob, t) in enumerate(zip(blobs, tars, strict=True))
-    ]
+    # a crafted layer's diff_id is the digest of what it really decompresses to, unless the
+    # test wants the config to describe the `layers` entries instead (an image that lies)
+    if not stale_diff_ids:
+        tars = [
+            _uncompressed(blob) if n in (stored or {}) else t
+            for n, (blob, t) in enumerate(zip(blobs, tars, strict=True))
+        ]
     config = config_for(tars)
     media = {
         "gzip": "application/vnd.oci.image.layer.v1.tar+gzip",
