@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from auditapp.cli.commands import HANDLERS
+from auditapp.cli.handlers import HANDLERS
 from auditapp.cli.parser import build_parser
 from auditapp.errors import AuditappError
 from auditapp.services.audits import open_audit
