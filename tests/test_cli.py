@@ -343,6 +343,7 @@ def test_vulnerability_commands(team: Cli, tmp_path: Path) -> None:
     assert "warning: PyPI data is" in done.stderr
     # nothing inventoried yet: nothing to ask, so no request is made at all
     assert "0 advisories from http://127.0.0.1:1" in team.ok(
-        "vulndb", "update", "--base-url", "http://127.0.0.1:1")
+        "vulndb", "update", "--base-url", "http://127.0.0.1:1"
+    )
     bad = team("vulndb", "import", str(tmp_path / "nothing.zip"))
     assert bad.returncode == 2 and "nothing.zip" in bad.stderr
