@@ -16,12 +16,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any, Literal
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 from packaging.version import InvalidVersion, Version
 
 from auditapp.errors import AuditappError
+from auditapp.vulns.http_fetch import FetchFailure, GaveUp, fetch
 
 SignalKind = Literal["deprecated", "yanked", "stale", "archived"]
 Outcome = Literal["checked", "not-found", "skipped"]
@@ -379,79 +380,31 @@ class AbandonmentChecker:
     # ---- HTTP ----------------------------------------------------------------------------------
 
     def _get(self, url: str, accept: str) -> bytes | None:
-        """The body of a 200 answer, None for 404; anything else an AbandonmentError."""
-        problem = ""
-        for attempt in range(1, TRIES + 1):
-            wait: float | None = None
-            try:
-                status, body, wait = self._once(url, accept)
-                if status == 200:
-                    return body
-                if status in (404, 410):
-                    return None
-                if status != 429 and status < 500:
-                    raise AbandonmentError(f"{url} answered HTTP {status}")
-                problem = f"HTTP {status}"
-            except requests.Timeout:
-                problem = f"no answer within {self.timeout:g} s"
-            except requests.RequestException as error:
-                problem = f"connection failed ({error.__class__.__name__})"
-            if attempt < TRIES:
-                delay = wait if wait is not None else self.backoff * 2 ** (attempt - 1)
-                self.sleep(min(self.max_delay, delay))
-        raise AbandonmentError(
-            f"{url}: {problem}, {TRIES} tries", hint="nothing was stored; try again later"
+        """The body of a 200 answer, None for 404 or 410; anything else an AbandonmentError."""
+        answer = fetch(
+            self.session,
+            url,
+            timeout=self.timeout,
+            max_bytes=self.max_bytes,
+            tries=TRIES,
+            backoff=self.backoff,
+            max_delay=self.max_delay,
+            sleep=self.sleep,
+            error=_fetch_error,
+            accept=accept,
+            absent=(404, 410),
+            redirects=MAX_REDIRECTS,
         )
-
-    def _once(self, url: str, accept: str) -> tuple[int, bytes, float | None]:
-        headers = {"Accept": accept}
-        current = url
-        for _ in range(MAX_REDIRECTS + 1):
-            with self.session.get(
-                current, timeout=self.timeout, stream=True, headers=headers, allow_redirects=False
-            ) as response:
-                status = response.status_code
-                if status in (301, 302, 303, 307, 308):
-                    target = urljoin(current, response.headers.get("Location", ""))
-                    if urlsplit(target)[:2] != urlsplit(url)[:2]:
-                        raise AbandonmentError(f"{url} redirects to {target[:200]}: not followed")
-                    current = target
-                    continue
-                if status != 200:
-                    return status, b"", _retry_after(response)
-                return status, self._read_capped(response, url), None
-        raise AbandonmentError(f"{url}: more than {MAX_REDIRECTS} redirects")
-
-    def _read_capped(self, response: requests.Response, url: str) -> bytes:
-        declared = _header_number(response, "Content-Length")
-        if declared is not None and declared > self.max_bytes:
-            raise AbandonmentError(
-                f"{url}: answer of {declared} bytes is over the {self.max_bytes} byte cap"
-            )
-        deadline = time.monotonic() + 4 * self.timeout
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_content(chunk_size=65536):
-            size += len(chunk)
-            if size > self.max_bytes:
-                raise AbandonmentError(f"{url}: answer is over the {self.max_bytes} byte cap")
-            if time.monotonic() > deadline:
-                raise requests.Timeout(f"{url}: answer took longer than {4 * self.timeout:g} s")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return answer.body if answer.status == 200 else None
 
 
 # ---- reading answers ---------------------------------------------------------------------------
 
 
-def _header_number(response: requests.Response, name: str) -> int | None:
-    value = response.headers.get(name, "").strip()
-    return int(value) if re.fullmatch(r"[0-9]{1,15}", value) else None
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    seconds = _header_number(response, "Retry-After")  # the HTTP-date form is not honoured
-    return None if seconds is None else float(seconds)
+def _fetch_error(failure: FetchFailure) -> AbandonmentError:
+    if isinstance(failure, GaveUp):
+        return AbandonmentError(str(failure), hint="nothing was stored; try again later")
+    return AbandonmentError(str(failure))
 
 
 def _decode(body: bytes, url: str) -> object:

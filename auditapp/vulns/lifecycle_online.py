@@ -20,6 +20,7 @@ from typing import Any
 
 import requests
 
+from auditapp.vulns.http_fetch import BadStatus, FetchFailure, TooLarge, fetch
 from auditapp.vulns.lifecycle import (
     Cycle,
     End,
@@ -66,70 +67,32 @@ def refresh_from_api(
         if not _PRODUCT.match(product):
             raise LifecycleError(f"not an endoflife.date product name: {product[:100]!r}")
         url = f"{base_url.rstrip('/')}/api/{product}.json"
-        body = _fetch(session, url, timeout, max_bytes, backoff, max_delay, sleep)
-        fetched[product] = parse_cycles(_decode(body, url), url)
+        answer = fetch(
+            session,
+            url,
+            timeout=timeout,
+            max_bytes=max_bytes,
+            tries=TRIES,
+            backoff=backoff,
+            max_delay=max_delay,
+            sleep=sleep,
+            error=_fetch_error,
+        )
+        fetched[product] = parse_cycles(_decode(answer.body, url), url)
     return fetched
 
 
-def _fetch(
-    session: requests.Session,
-    url: str,
-    timeout: float,
-    max_bytes: int,
-    backoff: float,
-    max_delay: float,
-    sleep: Callable[[float], None],
-) -> bytes:
-    problem = ""
-    for attempt in range(1, TRIES + 1):
-        wait: float | None = None
-        try:
-            with session.get(
-                url, timeout=timeout, stream=True, headers={"Accept": "application/json"}
-            ) as response:
-                status = response.status_code
-                if status == 200:
-                    return _read_capped(response, url, max_bytes, timeout)
-                if status == 404:
-                    hint = "is this a product name the API knows? " + _KEEP_OFFLINE
-                    raise LifecycleError(f"{url} answered HTTP 404", hint=hint)
-                if status != 429 and status < 500:
-                    raise LifecycleError(f"{url} answered HTTP {status}", hint=_KEEP_OFFLINE)
-                problem, wait = f"HTTP {status}", _retry_after(response)
-        except requests.Timeout:
-            problem = f"no answer within {timeout:g} s"
-        except requests.RequestException as error:
-            problem = f"connection failed ({error.__class__.__name__})"
-        if attempt < TRIES:
-            sleep(min(max_delay, wait if wait is not None else backoff * 2 ** (attempt - 1)))
-    raise LifecycleError(f"{url}: {problem}, {TRIES} tries", hint=_KEEP_OFFLINE)
-
-
-def _header_number(response: requests.Response, name: str) -> int | None:
-    value = response.headers.get(name, "").strip()
-    return int(value) if re.fullmatch(r"[0-9]{1,12}", value) else None
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    seconds = _header_number(response, "Retry-After")  # the HTTP-date form is not honoured
-    return None if seconds is None else float(seconds)
-
-
-def _read_capped(response: requests.Response, url: str, max_bytes: int, timeout: float) -> bytes:
-    declared = _header_number(response, "Content-Length")
-    if declared is not None and declared > max_bytes:
-        raise LifecycleError(f"{url}: answer of {declared} bytes is over the {max_bytes} cap")
-    deadline = time.monotonic() + 4 * timeout
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_content(chunk_size=65536):
-        size += len(chunk)
-        if size > max_bytes:
-            raise LifecycleError(f"{url}: answer is over the {max_bytes} byte cap")
-        if time.monotonic() > deadline:
-            raise requests.Timeout(f"{url}: answer took longer than {4 * timeout:g} s")
-        chunks.append(chunk)
-    return b"".join(chunks)
+def _fetch_error(failure: FetchFailure) -> LifecycleError:
+    if isinstance(failure, TooLarge):
+        if failure.declared is None:
+            return LifecycleError(str(failure))
+        return LifecycleError(
+            f"{failure.url}: answer of {failure.declared} bytes is over the {failure.cap} cap"
+        )
+    if isinstance(failure, BadStatus) and failure.status == 404:
+        hint = "is this a product name the API knows? " + _KEEP_OFFLINE
+        return LifecycleError(str(failure), hint=hint)
+    return LifecycleError(str(failure), hint=_KEEP_OFFLINE)
 
 
 def _decode(body: bytes, url: str) -> object:

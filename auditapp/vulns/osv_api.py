@@ -18,6 +18,7 @@ from urllib.parse import quote
 import requests
 
 from auditapp.errors import AuditappError
+from auditapp.vulns.http_fetch import BadStatus, FetchFailure, TooLarge, fetch
 from auditapp.vulns.osv import ID
 
 DEFAULT_BASE_URL = "https://api.osv.dev"
@@ -140,58 +141,34 @@ class OsvClient:
     # ---- transport -----------------------------------------------------------------------------
 
     def _send(self, method: str, url: str, payload: dict[str, Any] | None) -> bytes:
-        problem = ""
-        for attempt in range(1, self.tries + 1):
-            wait: float | None = None
-            try:
-                with self.session.request(
-                    method,
-                    url,
-                    json=payload,
-                    timeout=self.timeout,
-                    stream=True,
-                    allow_redirects=False,  # answers come from the base URL, nowhere else
-                    headers={"Accept": "application/json"},
-                ) as response:
-                    status = response.status_code
-                    if status == 200:
-                        return self._read_capped(response, url)
-                    if 300 <= status < 400:
-                        target = response.headers.get("Location", "")[:200]
-                        raise OsvApiError(
-                            f"{url} redirected (HTTP {status}) to {target!r}; not followed",
-                            hint="give the API's own address as the base URL" + _KEEP,
-                        )
-                    if status != 429 and status < 500:
-                        raise OsvApiError(f"{url} answered HTTP {status}", hint=_OFFLINE + _KEEP)
-                    problem, wait = f"HTTP {status}", _retry_after(response)
-            except requests.Timeout:
-                problem = f"no answer within {self.timeout:g} s"
-            except requests.RequestException as error:
-                problem = f"connection failed ({error.__class__.__name__})"
-            if attempt < self.tries:
-                delay = self.backoff * 2 ** (attempt - 1) if wait is None else wait
-                self.sleep(min(self.max_delay, delay))
-        raise OsvApiError(f"{url}: {problem}, {self.tries} tries", hint=_OFFLINE + _KEEP)
+        """The body of a 200 answer; redirects are not followed (answers come from the base URL,
+        nowhere else)."""
+        return fetch(
+            self.session,
+            url,
+            timeout=self.timeout,
+            max_bytes=self.max_bytes,
+            tries=self.tries,
+            backoff=self.backoff,
+            max_delay=self.max_delay,
+            sleep=self.sleep,
+            error=_fetch_error,
+            method=method,
+            payload=payload,
+            redirects=0,
+        ).body
 
-    def _read_capped(self, response: requests.Response, url: str) -> bytes:
-        cap = self.max_bytes
-        declared = _header_number(response, "Content-Length")
-        if declared is not None and declared > cap:
-            raise OsvApiError(
-                f"{url}: answer of {declared} bytes is over the {cap} byte cap", hint=_TOO_BIG
-            )
-        deadline = time.monotonic() + 4 * self.timeout
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_content(chunk_size=65536):
-            size += len(chunk)
-            if size > cap:
-                raise OsvApiError(f"{url}: answer is over the {cap} byte cap", hint=_TOO_BIG)
-            if time.monotonic() > deadline:
-                raise requests.Timeout(f"{url}: answer took longer than {4 * self.timeout:g} s")
-            chunks.append(chunk)
-        return b"".join(chunks)
+
+def _fetch_error(failure: FetchFailure) -> OsvApiError:
+    if isinstance(failure, TooLarge):
+        return OsvApiError(str(failure), hint=_TOO_BIG)
+    if isinstance(failure, BadStatus) and 300 <= failure.status < 400:
+        return OsvApiError(
+            f"{failure.url} redirected (HTTP {failure.status}) to {failure.location[:200]!r}; "
+            "not followed",
+            hint="give the API's own address as the base URL" + _KEEP,
+        )
+    return OsvApiError(str(failure), hint=_OFFLINE + _KEEP)
 
 
 def _query_json(query: Query, token: str) -> dict[str, Any]:
@@ -254,16 +231,6 @@ def _decode(body: bytes, url: str) -> object:
         raise OsvApiError(
             f"{url} did not answer valid JSON: {str(error)[:200]}", hint=_NOT_OSV
         ) from None
-
-
-def _header_number(response: requests.Response, name: str) -> int | None:
-    value = response.headers.get(name, "").strip()
-    return int(value) if re.fullmatch(r"[0-9]{1,15}", value) else None
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    seconds = _header_number(response, "Retry-After")  # the HTTP-date form is not honoured
-    return None if seconds is None else float(seconds)
 
 
 def _kind(value: object) -> str:
