@@ -153,13 +153,14 @@ def _match_audit(session: Session, audit_id: int) -> tuple[list[VulnView], int]:
             if verdict.affected:
                 hits[item.id][entry.advisory_id] = verdict.fixed_versions
     advisories = _advisories(session, {a for found in hits.values() for a in found})
+    names = {image_id: _names_of(image, components) for image_id, image in images.items()}
     views = []
     for item in installed:
         found = hits.get(item.id)
         if not found:
             continue
         for group in _alias_groups(found, advisories):
-            views.append(_view(item, group, found, advisories, components))
+            views.append(_view(item, group, found, advisories, names[item.image.id]))
     return views, unevaluable
 
 
@@ -255,20 +256,31 @@ def _alias_groups(
     return list(groups.values())
 
 
+@dataclass(frozen=True)
+class _ImageNames:
+    image: str  # the first tag, else the short digest
+    components: tuple[str, ...]
+
+
+def _names_of(image: Image, components: list[Component]) -> _ImageNames:
+    tags = tuple(json.loads(image.repo_tags))
+    refs = {image.digest, *tags}
+    users = sorted(c.name for c in components if c.image_digest in refs or c.image_ref in refs)
+    return _ImageNames(tags[0] if tags else image.digest[:19], tuple(users))
+
+
 def _view(
     item: _Installed,
     group: set[str],
     found: dict[str, tuple[str, ...]],
     advisories: dict[str, _Advisory],
-    components: list[Component],
+    names: _ImageNames,
 ) -> VulnView:
     ids = set(group) | {alias for a in group for alias in advisories[a].aliases}
     representative = min(ids, key=_id_rank)
     worst = min(advisories[a].severity for a in group)
     fixes = tuple(sorted({fix for a in group for fix in found[a]}))
     summary = next((advisories[a].summary for a in sorted(group) if advisories[a].summary), "")
-    tags = tuple(json.loads(item.image.repo_tags))
-    refs = {item.image.digest, *tags}
     return VulnView(
         id=representative,
         aliases=tuple(sorted(ids - {representative})),
@@ -282,10 +294,8 @@ def _view(
         purl=item.purl,
         fixed_versions=fixes,
         fix_available=bool(fixes),
-        image=tags[0] if tags else item.image.digest[:19],
-        components=tuple(
-            sorted(c.name for c in components if c.image_digest in refs or c.image_ref in refs)
-        ),
+        image=names.image,
+        components=names.components,
         path=item.path,
         disposition="",
         data_age_days=None,

@@ -134,9 +134,20 @@ def evaluate(entry: AffectedEntry, target: Target, scheme: VersionScheme) -> Ver
             continue
         if hit:
             return Verdict(True, fixes)
-    if any(_same(scheme, v, version) for v in entry.versions):
+    if _listed(entry, target.version, version, scheme):
         return Verdict(True, _nearest_fix(entry, version, scheme))
     return Verdict(False, (), problem)
+
+
+def _listed(entry: AffectedEntry, text: str, version: Any, scheme: VersionScheme) -> bool:
+    """In the explicit `versions` list? The exact string first (the lists are written as the
+    ecosystem writes versions); comparing by version order only when the entry has no ranges
+    to go by, since parsing every listed version of every entry is the costly part."""
+    if text in entry.versions:
+        return True
+    if any(kind in ("ECOSYSTEM", "SEMVER") for kind, _ in entry.ranges):
+        return False
+    return any(_same(scheme, v, version) for v in entry.versions)
 
 
 def _nearest_fix(entry: AffectedEntry, version: Any, scheme: VersionScheme) -> tuple[str, ...]:
