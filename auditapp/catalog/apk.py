@@ -6,8 +6,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from packageurl import PackageURL
-
 from auditapp.catalog.interface import (
     CatalogResult,
     FileInfo,
@@ -17,7 +15,7 @@ from auditapp.catalog.interface import (
     ReadPlan,
     Skipped,
 )
-from auditapp.catalog.os_release import distro_qualifier
+from auditapp.catalog.os_release import distro_purl
 
 INSTALLED_PATH = "lib/apk/db/installed"
 MAX_BYTES = 8 * 1024 * 1024
@@ -90,19 +88,12 @@ def to_package(stanza: Stanza, info: FileInfo, os_release: OsRelease | None) -> 
     arch = _field(stanza, "A", _ARCH) if "A" in stanza.fields else ""
     origin = _field(stanza, "o", _NAME) if "o" in stanza.fields else name
     license_ = stanza.fields.get("L", "")[:MAX_VALUE]
-    qualifiers = {"arch": arch, "distro": distro_qualifier(os_release)}
-    purl = PackageURL(
-        type="apk",
-        namespace=os_release.id if os_release else "alpine",
-        name=name,
-        version=version,
-        qualifiers={key: value for key, value in qualifiers.items() if value},
-    )
+    purl = distro_purl("apk", "alpine", name, version, arch, os_release)
     return Package(
         ecosystem="apk",
         name=name,
         version=version,
-        purl=str(purl.to_string()),
+        purl=purl,
         path=info.path,
         layer=info.layer,
         licenses=(license_,) if license_ else (),

@@ -7,8 +7,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from packageurl import PackageURL
-
 from auditapp.catalog.interface import (
     CatalogResult,
     FileInfo,
@@ -18,7 +16,7 @@ from auditapp.catalog.interface import (
     ReadPlan,
     Skipped,
 )
-from auditapp.catalog.os_release import distro_qualifier
+from auditapp.catalog.os_release import distro_purl
 
 STATUS_PATH = "var/lib/dpkg/status"
 STATUS_DIR = "var/lib/dpkg/status.d/"
@@ -130,19 +128,12 @@ def to_package(stanza: Stanza, info: FileInfo, os_release: OsRelease | None) -> 
             raise BadRecord(f"Source {stanza.fields['source'][:80]!r} is not 'name [(version)]'")
         source_name = match[1]
         source_version = check_version(match[2]) if match[2] else version
-    qualifiers = {"arch": arch, "distro": distro_qualifier(os_release)}
-    purl = PackageURL(
-        type="deb",
-        namespace=os_release.id if os_release else "debian",
-        name=name,
-        version=version,
-        qualifiers={key: value for key, value in qualifiers.items() if value},
-    )
+    purl = distro_purl("deb", "debian", name, version, arch, os_release)
     return Package(
         ecosystem="deb",
         name=name,
         version=version,
-        purl=str(purl.to_string()),
+        purl=purl,
         path=info.path,
         layer=info.layer,
         source_name=source_name,

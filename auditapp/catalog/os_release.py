@@ -1,9 +1,12 @@
-"""Which distribution an image is built on, from os-release(5), and the purl `distro` qualifier
-the OS package catalogers derive from it."""
+"""Which distribution an image is built on, from os-release(5), and the purl (with its `distro`
+qualifier) the OS package catalogers derive from it."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+
+from packageurl import PackageURL
 
 from auditapp.catalog.interface import (
     CatalogResult,
@@ -103,6 +106,29 @@ def distro_qualifier(os_release: OsRelease | None) -> str:
     if not os_release.version_id:
         return os_release.id
     return f"{os_release.id}-{os_release.version_id}"
+
+
+def distro_purl(
+    purl_type: str,
+    default_namespace: str | None,
+    name: str,
+    version: str,
+    arch: str,
+    os_release: OsRelease | None,
+    extra_qualifiers: Mapping[str, str] | None = None,
+) -> str:
+    """The purl of an OS package, e.g. "pkg:deb/debian/bash@5.2.15-2?arch=amd64&distro=debian-12":
+    namespaced by the distribution's id (`default_namespace` when it is unknown), qualified by
+    arch, `extra_qualifiers` and distro, leaving out the empty ones."""
+    qualifiers = {"arch": arch, **(extra_qualifiers or {}), "distro": distro_qualifier(os_release)}
+    purl = PackageURL(
+        type=purl_type,
+        namespace=os_release.id if os_release else default_namespace,
+        name=name,
+        version=version,
+        qualifiers={key: value for key, value in qualifiers.items() if value},
+    )
+    return str(purl.to_string())
 
 
 class OsReleaseCataloger:

@@ -15,8 +15,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packageurl import PackageURL
-
 from auditapp.catalog.interface import (
     CatalogResult,
     FileInfo,
@@ -26,7 +24,7 @@ from auditapp.catalog.interface import (
     ReadPlan,
     Skipped,
 )
-from auditapp.catalog.os_release import distro_qualifier
+from auditapp.catalog.os_release import distro_purl
 
 SQLITE_PATHS = ("var/lib/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite")
 UNSUPPORTED = {
@@ -130,22 +128,15 @@ def to_package(values: dict[int, str | int], info: FileInfo, release: OsRelease 
         raise BadHeader(f"VERSION {version!r} or RELEASE {rel!r} contains '-'")
     arch, epoch = _text(values, ARCH, required=False), values.get(EPOCH)
     source_name, source_version = _source(values, name, f"{version}-{rel}")
-    qualifiers = {"arch": arch, "epoch": "" if epoch is None else str(epoch)}
-    qualifiers["distro"] = distro_qualifier(release)
-    purl = PackageURL(
-        type="rpm",
-        namespace=release.id if release else None,
-        name=name,
-        version=f"{version}-{rel}",
-        qualifiers={key: value for key, value in qualifiers.items() if value},
-    )
+    epoch_qualifier = {"epoch": "" if epoch is None else str(epoch)}
+    purl = distro_purl("rpm", None, name, f"{version}-{rel}", arch, release, epoch_qualifier)
     license_ = values.get(LICENSE, "")
     license_ = license_[:512] if isinstance(license_, str) else ""
     return Package(
         ecosystem="rpm",
         name=name,
         version=f"{version}-{rel}" if epoch is None else f"{epoch}:{version}-{rel}",
-        purl=str(purl.to_string()),
+        purl=purl,
         path=info.path,
         layer=info.layer,
         licenses=(license_,) if license_ else (),
