@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from functools import cache
@@ -19,6 +19,12 @@ from typing import Literal, Protocol
 
 from auditapp.errors import AuditappError
 from auditapp.resources import resource_path
+
+# Runtime detection lives in runtimes.py; its public names are still importable from here.
+from auditapp.vulns.runtimes import PackageFacts as PackageFacts
+from auditapp.vulns.runtimes import cycle_key
+from auditapp.vulns.runtimes import detect_runtimes as detect_runtimes
+from auditapp.vulns.runtimes import runtime_cycle as runtime_cycle
 
 State = Literal["supported", "security-only", "extended-support", "end-of-life", "unknown"]
 # When a phase ends: on that day (the day itself still counts); True: it has ended on a day the
@@ -33,7 +39,7 @@ class LifecycleError(AuditappError):
     """Lifecycle data that cannot be read, fetched or trusted."""
 
 
-# What is read of the catalog's OsRelease and Package; vulns does not import catalog (layers).
+# What is read of the catalog's OsRelease; vulns does not import catalog (layers).
 class OsReleaseFacts(Protocol):
     @property
     def id(self) -> str: ...
@@ -41,17 +47,6 @@ class OsReleaseFacts(Protocol):
     def version_id(self) -> str: ...
     @property
     def pretty_name(self) -> str: ...
-
-
-class PackageFacts(Protocol):
-    @property
-    def ecosystem(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def version(self) -> str: ...
-    @property
-    def path(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -154,20 +149,6 @@ def runtime_status(
     return _status(data, product, version, today)
 
 
-def runtime_cycle(kind: str, version: str) -> str | None:
-    """The release line a runtime version belongs to: python 3.11.2 → "3.11", go v1.22.1 →
-    "1.22", node 20.11.0 → "20", java 17.0.9 → "17" and java 1.8.0_392 / 8u392 → "8"."""
-    return _cycle_key(version, 2 if kind in ("python", "go") else 1, java=kind == "java")
-
-
-def _cycle_key(version: str, parts: int, java: bool = False) -> str | None:
-    found = re.match(r"(?:go|v)?(\d+(?:\.\d+)*)", version.strip())
-    numbers = found.group(1).split(".") if found else []
-    if java and numbers[:1] == ["1"] and len(numbers) > 1:
-        numbers = numbers[1:]  # Java 8 and older call themselves 1.8
-    return ".".join(numbers[:parts]) or None
-
-
 def _os_product(data: LifecycleData, os_release: OsReleaseFacts) -> Product | None:
     os_id, pretty = os_release.id.lower(), os_release.pretty_name.lower()
     matching = [
@@ -186,7 +167,7 @@ def _status(data: LifecycleData, product: Product, version: str, today: date) ->
     if product.id in RUNTIME_KINDS:
         key = runtime_cycle(product.id, version)
     else:
-        key = _cycle_key(version, product.version_parts)
+        key = cycle_key(version, product.version_parts)
     source = product.source if base is product else f"{product.source}; {base.source}"
     note = "" if base is product else f"follows {base.name} {key}; "
     status = LifecycleStatus(
@@ -270,74 +251,6 @@ def _ended_successor(product: Product, key: str, today: date) -> Cycle | None:
     if later and (later[0] is known[0] or _state(later[0], today) == "end-of-life"):
         return later[0]
     return None
-
-
-# ---- runtimes in an inventory ------------------------------------------------------------------
-
-_OS_ECOSYSTEMS = frozenset({"deb", "apk", "rpm"})
-# OS package names that carry a runtime's own version (exact names, so "python3-requests" or
-# "nodejs-doc" never count).
-_RUNTIME_NAMES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("python", re.compile(r"python(?:2(?:\.7)?|3(?:\.\d+)?|3\d{1,2})?(?:-minimal)?")),
-    ("node", re.compile(r"nodejs(?:-current|\d+)?")),
-    ("go", re.compile(r"golang-\d+\.\d+-go|golang-go|golang|go")),
-    (
-        "java",
-        re.compile(
-            r"openjdk-?\d+(?:-jre|-jdk)?(?:-headless|-base)?"
-            r"|java-(?:\d+|1\.\d+\.\d+)-(?:openjdk|amazon-corretto)(?:-headless|-devel)?"
-            r"|temurin-\d+-(?:jre|jdk)"
-        ),
-    ),
-)
-_SITE_PACKAGES = re.compile(r"(?:^|/)lib/python(\d+\.\d+)/(?:site|dist)-packages/")
-
-
-def detect_runtimes(packages: Sequence[PackageFacts]) -> list[tuple[str, str]]:
-    """The (kind, version) of each language runtime an inventory shows, one per release line.
-
-    - Go: the toolchain a binary was built with is the golang package "stdlib" (v1.22.1), or
-      the deb/apk/rpm packages golang-1.22-go, golang-go, go, golang.
-    - Python: deb/apk/rpm packages python3.11, python3.11-minimal, python3, python39, python2.7,
-      python; else (official python images build it into /usr/local, outside any package
-      database) the lib/pythonX.Y/site-packages directory a PyPI package lives in, which gives
-      the release line ("3.12") only.
-    - Node.js: deb/apk/rpm nodejs, nodejs-current, nodejs20. A Node.js built into /usr/local
-      (official node images) is not in any package database and is not found here.
-    - Java: openjdk-17-jre-headless (deb), openjdk17-jre (apk), java-17-openjdk-headless and
-      java-1.8.0-openjdk (rpm), java-17-amazon-corretto, temurin-17-jdk. A JDK unpacked into
-      /opt (eclipse-temurin images) is not found here.
-
-    Versions are the upstream part of the package version: "3.11.2-6+deb12u1" gives "3.11.2".
-    """
-    found: dict[tuple[str, str], str] = {}
-    for package in packages:
-        kind = _runtime_kind(package)
-        version = _upstream(package.version) if kind else None
-        key = runtime_cycle(kind, version) if kind and version else None
-        if kind and version and key:
-            found.setdefault((kind, key), version)
-    for package in packages:
-        hint = _SITE_PACKAGES.search(package.path) if package.ecosystem == "pypi" else None
-        if hint:
-            found.setdefault(("python", hint.group(1)), hint.group(1))
-    return [(kind, version) for (kind, _), version in found.items()]
-
-
-def _runtime_kind(package: PackageFacts) -> str | None:
-    if package.ecosystem == "golang":
-        return "go" if package.name == "stdlib" else None
-    if package.ecosystem not in _OS_ECOSYSTEMS:
-        return None
-    return next((kind for kind, names in _RUNTIME_NAMES if names.fullmatch(package.name)), None)
-
-
-def _upstream(version: str) -> str | None:
-    """3.11.2-6+deb12u1 → 3.11.2; 1:1.8.0.392.b08-4.el8 → 1.8.0.392; 8u392-ga-1 → 8u392;
-    2:1.19~1 → 1.19; v1.22.1 → 1.22.1; 17.0.10_p7-r0 → 17.0.10."""
-    without_epoch = version.split(":", 1)[1] if re.match(r"\d+:", version) else version
-    found = re.match(r"v?(\d+(?:\.\d+)*(?:u\d+)?)", without_epoch)
-    return found.group(1) if found else None
 
 
 # ---- shipped data ------------------------------------------------------------------------------
