@@ -4,14 +4,12 @@ the online refresh against a real HTTP server on 127.0.0.1 (no test touches the 
 from __future__ import annotations
 
 import json
-import threading
 import time
 import tomllib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -38,6 +36,7 @@ from auditapp.vulns.lifecycle_online import (
     refresh_from_api,
     save_cache,
 )
+from tests.http_server import QuietHandler, serving
 
 TODAY = date(2026, 11, 29)
 DATA_FILES = [resource_path("lifecycle", "os.toml"), resource_path("lifecycle", "runtimes.toml")]
@@ -417,7 +416,7 @@ class FakeApi:
 def api() -> Iterator[FakeApi]:
     fake = FakeApi()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             fake.hits[self.path] += 1
             replies = fake.routes.get(self.path) or [Reply(404, b"no such product")]
@@ -434,19 +433,9 @@ def api() -> Iterator[FakeApi]:
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up waiting, as the timeout test wants
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    fake.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serving(Handler) as base_url:
+        fake.base_url = base_url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def _refresh(

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +39,7 @@ from auditapp.vulns.abandonment import AbandonmentChecker, AbandonmentError, Pac
 from tests.catalog.layers import Entry, f
 from tests.conftest import AUDITOR, OFFICER
 from tests.evidence.oci import oci_files, write_folder
+from tests.http_server import QuietHandler, serving
 
 TODAY = date(2026, 11, 29)
 FETCHED = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
@@ -94,7 +93,7 @@ class Registry:
 def registry() -> Iterator[Registry]:
     fake = Registry()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             fake.hits[self.path] += 1
             fake.accepts[self.path] = self.headers.get("Accept", "")
@@ -111,19 +110,9 @@ def registry() -> Iterator[Registry]:
             except (BrokenPipeError, ConnectionResetError):
                 pass
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    fake.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serving(Handler) as base_url:
+        fake.base_url = base_url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 # ---- audits built by a real collect ------------------------------------------------------------

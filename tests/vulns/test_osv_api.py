@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,6 +34,7 @@ from auditapp.vulns.osv_api import OsvApiError, OsvClient, Query, VulnRef
 from tests.catalog.layers import f
 from tests.conftest import OFFICER
 from tests.evidence.oci import oci_files, write_folder
+from tests.http_server import QuietHandler, serving
 
 RECORDED = Path(__file__).parent / "osv_api"
 URLLIB3 = Query("PyPI", "urllib3", "1.26.4")
@@ -105,7 +104,7 @@ class FakeOsv:
 def api() -> Iterator[FakeOsv]:
     fake = FakeOsv()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             self._answer(None)
 
@@ -130,19 +129,9 @@ def api() -> Iterator[FakeOsv]:
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client stopped waiting, as the timeout tests want
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    fake.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serving(Handler) as base_url:
+        fake.base_url = base_url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 class LocalOnly(HTTPAdapter):
