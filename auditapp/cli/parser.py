@@ -7,6 +7,7 @@ from typing import TypeAlias
 
 from auditapp import __version__
 from auditapp.checklist import Method, Status
+from auditapp.cli.parser_analysis import add_analysis_commands
 from auditapp.services.components import DATA_CLASSES
 from auditapp.services.roles import Role
 
@@ -201,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     show = _json(_command(journal, "show", "the latest entries"))
     show.add_argument("--limit", type=_positive, default=30)
 
+    add_analysis_commands(commands, _command, _group, _json)
     _command(commands, "gui", "open the desktop window")
     return parser
 

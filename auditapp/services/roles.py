@@ -29,6 +29,13 @@ class Action(StrEnum):
     SET_STATUS = "set an item's status, method, owner or due date"
     COMMENT = "comment"
     SIGN_OFF = "sign off"
+    RUN_ANALYSIS = "run the analysis rules"
+    DECIDE_FINDING = "decide a finding's status"
+    DECLARE_FLOWS = "declare data flows"
+    DEFINE_TEMPLATES = "define security templates"
+    ASSIGN_TEMPLATES = "assign security templates"
+    EDIT_THREAT_MODEL = "edit the threat model"
+    DECIDE_SUGGESTION = "accept or dismiss a suggestion"
 
 
 _ALLOWED: dict[Action, frozenset[Role]] = {
@@ -40,11 +47,26 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.SET_STATUS: frozenset({Role.OFFICER}),
     Action.COMMENT: frozenset({Role.OFFICER, Role.DEVELOPER, Role.AUDITOR}),
     Action.SIGN_OFF: frozenset({Role.OFFICER, Role.AUDITOR}),
+    Action.RUN_ANALYSIS: frozenset({Role.OFFICER, Role.DEVELOPER}),
+    Action.DECIDE_FINDING: frozenset({Role.OFFICER}),
+    Action.DECLARE_FLOWS: frozenset({Role.OFFICER, Role.DEVELOPER}),
+    Action.DEFINE_TEMPLATES: frozenset({Role.OFFICER}),
+    Action.ASSIGN_TEMPLATES: frozenset({Role.OFFICER, Role.DEVELOPER}),
+    Action.EDIT_THREAT_MODEL: frozenset({Role.OFFICER, Role.DEVELOPER}),
+    Action.DECIDE_SUGGESTION: frozenset({Role.OFFICER}),
 }
 
 # Once an audit is signed off, developers may no longer change it.
 _FROZEN_FOR_DEVELOPERS = frozenset(
-    {Action.MANAGE_COMPONENTS, Action.ATTACH_EVIDENCE, Action.DRAFT_RATIONALE}
+    {
+        Action.MANAGE_COMPONENTS,
+        Action.ATTACH_EVIDENCE,
+        Action.DRAFT_RATIONALE,
+        Action.RUN_ANALYSIS,
+        Action.DECLARE_FLOWS,
+        Action.ASSIGN_TEMPLATES,
+        Action.EDIT_THREAT_MODEL,
+    }
 )
 
 

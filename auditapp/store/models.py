@@ -87,6 +87,7 @@ class Component(Base):
     data_classes: Mapped[str] = mapped_column(Text, default="")
     host: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    template: Mapped[str] = mapped_column(String(100), default="")  # security template name
     version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}
@@ -259,6 +260,11 @@ class Finding(Base):
     cis: Mapped[str] = mapped_column(Text, default="[]")
     evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))
     status: Mapped[str] = mapped_column(String(20), default="open")
+    justification: Mapped[str] = mapped_column(Text, default="")
+    expires: Mapped[date | None] = mapped_column(Date)
+    status_by: Mapped[str] = mapped_column(String(200), default="")
+    status_at: Mapped[datetime | None] = mapped_column()
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # seen by the latest run
     first_seen: Mapped[datetime] = mapped_column()
     last_seen: Mapped[datetime] = mapped_column()
     version: Mapped[int] = mapped_column(Integer)
@@ -345,3 +351,118 @@ class VexStatement(Base):
     version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class AnalysisRun(Base):
+    """One run of the analysis rules: when, by whom, and its summary (JSON)."""
+
+    __tablename__ = "analysis_run"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audit.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column()
+    by: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class SecurityTemplate(Base):
+    """An approved runtime template that officers define and assign to components."""
+
+    __tablename__ = "security_template"
+    __table_args__ = (UniqueConstraint("audit_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audit.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)  # JSON, as parsed and checked
+    source: Mapped[str] = mapped_column(Text, default="")  # the file it came from, with SHA-256
+    updated_at: Mapped[datetime] = mapped_column()
+    updated_by: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Flow(Base):
+    """A declared data stream between two components or zones."""
+
+    __tablename__ = "flow"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audit.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(200))  # a component name or "zone:<zone>"
+    destination: Mapped[str] = mapped_column(String(200))
+    port: Mapped[int] = mapped_column(Integer)
+    protocol: Mapped[str] = mapped_column(String(20))
+    data_classes: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    encrypted: Mapped[bool] = mapped_column(Boolean, default=False)
+    authenticated: Mapped[bool] = mapped_column(Boolean, default=False)
+    justification: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column()
+    created_by: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ThreatActor(Base):
+    """A threat actor the team picked from the catalogue (and perhaps edited) or wrote."""
+
+    __tablename__ = "threat_actor"
+    __table_args__ = (UniqueConstraint("audit_id", "kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audit.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(200))
+    stix_type: Mapped[str] = mapped_column(String(60), default="")
+    motivations: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    sophistication: Mapped[str] = mapped_column(String(40), default="")
+    resources: Mapped[str] = mapped_column(String(40), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Threat(Base):
+    """A threat to one element of the model; generated ones keep their status across runs."""
+
+    __tablename__ = "threat"
+    __table_args__ = (UniqueConstraint("audit_id", "fingerprint"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audit.id", ondelete="CASCADE"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    origin: Mapped[str] = mapped_column(String(20), default="generated")  # or "manual"
+    rule: Mapped[str] = mapped_column(String(60), default="")
+    element: Mapped[str] = mapped_column(String(300))
+    element_kind: Mapped[str] = mapped_column(String(30))
+    category: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    actors: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of actor kinds
+    likelihood: Mapped[str] = mapped_column(String(10), default="medium")
+    impact: Mapped[str] = mapped_column(String(10), default="medium")
+    mitigation: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="unchecked")
+    items: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of checklist item keys
+    findings: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of finding ids
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column()
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Suggestion(Base):
+    """What the rules suggest for one checklist item; never written over a human answer."""
+
+    __tablename__ = "suggestion"
+    __table_args__ = (UniqueConstraint("audit_id", "item_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audit.id", ondelete="CASCADE"), index=True)
+    item_key: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    rules: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of rule ids
+    computed_at: Mapped[datetime] = mapped_column()
+    decision: Mapped[str] = mapped_column(String(20), default="")  # "", accepted, overridden
+    decided_by: Mapped[str] = mapped_column(String(200), default="")
