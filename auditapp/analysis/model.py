@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Origin = Literal["container", "service"]
-DATA_CLASSES = ("cardholder", "sad", "credentials", "personal", "none")
+# The same names as components' data classes (services/components.py uses this tuple).
+DATA_CLASSES = (
+    "cardholder-data",
+    "sensitive-authentication-data",
+    "credentials",
+    "personal-data",
+    "none",
+)
+CARDHOLDER_CLASSES = frozenset({"cardholder-data", "sensitive-authentication-data"})
 ZONES = ("internet", "end-users", "admin-network", "payment-processor", "other")
 ZONE_PREFIX = "zone:"  # a flow end that is a zone, e.g. "zone:internet"
 
@@ -138,7 +146,7 @@ class ComponentFacts:
 
     @property
     def holds_cardholder_data(self) -> bool:
-        return self.in_cde or "cardholder" in self.data_classes or "sad" in self.data_classes
+        return self.in_cde or not CARDHOLDER_CLASSES.isdisjoint(self.data_classes)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from auditapp.analysis.model import DATA_CLASSES
 from auditapp.services.errors import InvalidInputError, NotFoundError
 from auditapp.services.roles import Action
 from auditapp.services.workspace import (
@@ -19,14 +20,6 @@ from auditapp.services.workspace import (
 )
 from auditapp.store.errors import StaleEditError
 from auditapp.store.models import Component
-
-DATA_CLASSES = (
-    "cardholder-data",
-    "sensitive-authentication-data",
-    "credentials",
-    "personal-data",
-    "none",
-)
 
 
 @dataclass(frozen=True)

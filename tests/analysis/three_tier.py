@@ -38,8 +38,8 @@ HARDENED = {
 def three_tier() -> Deployment:
     components = (
         ComponentFacts("proxy", internet_facing=True, data_classes=("none",), host="h1"),
-        ComponentFacts("api", data_classes=("cardholder",), in_cde=True, host="h1"),
-        ComponentFacts("db", data_classes=("cardholder",), in_cde=True, host="h1"),
+        ComponentFacts("api", data_classes=("cardholder-data",), in_cde=True, host="h1"),
+        ComponentFacts("db", data_classes=("cardholder-data",), in_cde=True, host="h1"),
         ComponentFacts("worker", data_classes=("none",), host="h1"),
     )
     workloads = (
@@ -98,13 +98,13 @@ def three_tier() -> Deployment:
             "proxy",
             443,
             "tcp",
-            ("cardholder",),
+            ("cardholder-data",),
             True,
             False,
             "customers pay over HTTPS",
         ),
-        DeclaredFlow(2, "proxy", "api", 8080, "tcp", ("cardholder",), True, True, "reverse proxy"),
-        DeclaredFlow(3, "api", "db", 5432, "tcp", ("cardholder",), False, True, "orders"),
+        DeclaredFlow(2, "proxy", "api", 8080, "tcp", ("cardholder-data",), True, True, "reverse proxy"),
+        DeclaredFlow(3, "api", "db", 5432, "tcp", ("cardholder-data",), False, True, "orders"),
     )
     return Deployment(
         components=components,
