@@ -1,0 +1,12 @@
+"""Every rule auditapp knows, in one place: each rules module contributes its `RULES`."""
+
+from __future__ import annotations
+
+from auditapp.analysis import collected
+from auditapp.analysis.interface import Rule
+
+ALL_RULES: tuple[Rule, ...] = (*collected.RULES,)
+
+
+def rule_by_id(rule_id: str) -> Rule | None:
+    return next((r for r in ALL_RULES if r.id == rule_id), None)

@@ -1,0 +1,31 @@
+"""Reading evidence JSON that may have any shape: each accessor returns the value when it has
+the expected type and an empty (unknown) value otherwise."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def as_dict(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def as_str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def as_strings(value: Any) -> tuple[str, ...]:
+    return tuple(v for v in as_list(value) if isinstance(v, str))
+
+
+def as_int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def as_bool(value: Any, *, default: bool = False) -> bool:
+    return value if isinstance(value, bool) else default
