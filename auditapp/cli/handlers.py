@@ -26,6 +26,15 @@ from auditapp.cli.commands import (
     signoff_command,
     status,
 )
+from auditapp.cli.commands_analysis import (
+    analyse_command,
+    finding_set,
+    findings_command,
+    rules_command,
+    suggestion_accept,
+    suggestion_dismiss,
+    suggestion_list,
+)
 from auditapp.cli.commands_inventory import (
     collect_command,
     images_command,
@@ -80,4 +89,11 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("status", None): status,
     ("journal", "verify"): journal_verify,
     ("journal", "show"): journal_show,
+    ("analyse", None): analyse_command,
+    ("findings", None): findings_command,
+    ("finding", "set"): finding_set,
+    ("rules", None): rules_command,
+    ("suggestion", "list"): suggestion_list,
+    ("suggestion", "accept"): suggestion_accept,
+    ("suggestion", "dismiss"): suggestion_dismiss,
 }

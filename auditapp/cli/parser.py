@@ -6,9 +6,9 @@ import argparse
 from typing import TypeAlias
 
 from auditapp import __version__
+from auditapp.analysis.model import DATA_CLASSES
 from auditapp.checklist import Method, Status
 from auditapp.cli.parser_analysis import add_analysis_commands
-from auditapp.services.components import DATA_CLASSES
 from auditapp.services.roles import Role
 
 STATUS_CHOICES = [s.cli_name for s in Status]
