@@ -55,6 +55,31 @@ class Exposure:
     def port_text(self) -> str:
         return "any port" if self.port is None else f"{self.port}/{self.protocol}"
 
+    @property
+    def where(self) -> str:
+        """Where the port is open: "every interface", "10.0.0.5", "network back (internal)"."""
+        host = f" as {self.host_port}" if self.host_port is not None else ""
+        match self.reach:
+            case "all-interfaces":
+                return f"every interface{host}"
+            case "host-ip" | "loopback":
+                return f"{self.host_ip}{host}"
+            case "host-network":
+                return "host network"
+            case _:
+                return f"network {self.network}" + (" (internal)" if self.internal else "")
+
+    @property
+    def audience(self) -> str:
+        """Who can reach it this way."""
+        if self.reach == "network":
+            return ", ".join(self.peers)
+        if self.internal:
+            return "nobody: only on internal networks, so not published"
+        if self.reach == "loopback":
+            return "the host only"
+        return "whoever reaches the host"
+
     def describe(self) -> str:
         """How a person reads it: "8081/tcp published on every interface (host port 8081)"."""
         host = f" (host port {self.host_port})" if self.host_port is not None else ""
