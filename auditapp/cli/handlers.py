@@ -35,7 +35,6 @@ from auditapp.cli.commands_analysis import (
     suggestion_dismiss,
     suggestion_list,
 )
-from auditapp.cli.commands_blast import blast_radius_command
 from auditapp.cli.commands_flows import flow_add, flow_remove, flows_command
 from auditapp.cli.commands_inventory import (
     collect_command,
@@ -53,12 +52,6 @@ from auditapp.cli.commands_risk import (
     vulndb_status,
     vulndb_update,
     vulns_command,
-)
-from auditapp.cli.commands_templates import (
-    template_assign,
-    template_define,
-    template_list,
-    template_show,
 )
 
 HANDLERS: dict[tuple[str, str | None], Handler] = {
@@ -97,14 +90,9 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("status", None): status,
     ("journal", "verify"): journal_verify,
     ("journal", "show"): journal_show,
-    ("template", "define"): template_define,
-    ("template", "assign"): template_assign,
-    ("template", "list"): template_list,
-    ("template", "show"): template_show,
     ("flow", "add"): flow_add,
     ("flow", "remove"): flow_remove,
     ("flows", None): flows_command,
-    ("blast-radius", None): blast_radius_command,
     ("analyse", None): analyse_command,
     ("findings", None): findings_command,
     ("finding", "set"): finding_set,
