@@ -36,6 +36,7 @@ from auditapp.cli.commands_analysis import (
     suggestion_list,
 )
 from auditapp.cli.commands_flows import flow_add, flow_remove, flows_command
+from auditapp.cli.commands_blast import blast_radius_command
 from auditapp.cli.commands_inventory import (
     collect_command,
     images_command,
@@ -93,6 +94,7 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("flow", "add"): flow_add,
     ("flow", "remove"): flow_remove,
     ("flows", None): flows_command,
+    ("blast-radius", None): blast_radius_command,
     ("analyse", None): analyse_command,
     ("findings", None): findings_command,
     ("finding", "set"): finding_set,
