@@ -35,8 +35,8 @@ from auditapp.cli.commands_analysis import (
     suggestion_dismiss,
     suggestion_list,
 )
-from auditapp.cli.commands_flows import flow_add, flow_remove, flows_command
 from auditapp.cli.commands_blast import blast_radius_command
+from auditapp.cli.commands_flows import flow_add, flow_remove, flows_command
 from auditapp.cli.commands_inventory import (
     collect_command,
     images_command,
