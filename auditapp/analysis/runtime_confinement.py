@@ -66,9 +66,13 @@ def selinux(d: Deployment) -> Iterator[Hit]:
     Docker's default container type applies, but the benchmark asks for explicit options).
     Without separation a process that escapes its namespaces meets no mandatory access
     control on the host's files. Hosts without SELinux are not judged beyond an explicit
-    disable. Fix: remove `label=disable`; set `label=type:…`/`label=level:…` as needed."""
+    disable. Docker itself adds `label=disable` to containers that are privileged or share
+    the host's PID or IPC namespace: those are left to the rules about that cause. Fix:
+    remove `label=disable`; set `label=type:…`/`label=level:…` as needed."""
     supported = daemon_security_options(d)
     for w in d.workloads:
+        if w.privileged or "host" in (w.pid_mode.strip().lower(), w.ipc_mode.strip().lower()):
+            continue
         labels = [v.lower() for v in security_options(w).get("label", [])]
         location = where(w, "HostConfig.SecurityOpt label", "security_opt label")
         detail = {"security_opt": list(w.security_opt)}

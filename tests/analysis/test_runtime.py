@@ -83,9 +83,9 @@ FAULTS: list[tuple[str, dict[str, Any], list[str], tuple[str, ...]]] = [
     ("empty Config.User", {"user": ""}, ["runtime.root-user"], ("container",)),
     ("privileged", {"privileged": True}, ["runtime.privileged"], BOTH),
     (
-        "privileged, engine marks AppArmor unconfined",
-        {"privileged": True, "apparmor_profile": "unconfined"},
-        ["runtime.privileged"],
+        "privileged, as the engine records it",
+        {"privileged": True, "apparmor_profile": "unconfined", "security_opt": ("label=disable",)},
+        ["runtime.no-new-privileges", "runtime.privileged"],
         ("container",),
     ),
     ("cap_add SYS_ADMIN", {"cap_add": ("SYS_ADMIN",)}, ["runtime.capabilities"], BOTH),
@@ -151,6 +151,18 @@ FAULTS: list[tuple[str, dict[str, Any], list[str], tuple[str, ...]]] = [
         BOTH,
     ),
     ("pid host", {"pid_mode": "host"}, ["runtime.host-pid"], BOTH),
+    (
+        "pid host, as the engine records it",
+        {"pid_mode": "host", "security_opt": ("no-new-privileges", "label=disable")},
+        ["runtime.host-pid"],
+        ("container",),
+    ),
+    (
+        "ipc host, as the engine records it",
+        {"ipc_mode": "host", "security_opt": ("no-new-privileges", "label=disable")},
+        ["runtime.host-ipc"],
+        ("container",),
+    ),
     ("pid of another container", {"pid_mode": "container:db"}, [], BOTH),
     ("ipc host", {"ipc_mode": "host"}, ["runtime.host-ipc"], BOTH),
     ("ipc private", {"ipc_mode": "private"}, [], BOTH),
@@ -496,9 +508,10 @@ def test_findings_are_unique_per_rule_component_and_location_and_json_able() -> 
         json.dumps(dict(hit.detail))
         assert hit.subject in ("api-1", "api", "api-2")
         assert hit.severity in ("", *SEVERITIES)
-    # every rule but the capability ones (privileged covers them) and AppArmor (likewise), with
+    # every rule but the capability ones (privileged covers them), AppArmor and SELinux (likewise),
+    # with
     # two ports below 1024 on every interface; the service's image has the healthcheck
-    assert Counter(h.subject for _, h in found) == {"api-1": 26, "api": 25, "api-2": 1}
+    assert Counter(h.subject for _, h in found) == {"api-1": 25, "api": 24, "api-2": 1}
 
 
 HOSTILE: list[dict[str, Any]] = [
