@@ -222,15 +222,19 @@ def _network_edges(d: Deployment) -> Iterator[Edge]:
     for n in d.networks:
         members.setdefault(n.name, set()).update(n.members)
     workloads = {w.name: w for w in d.workloads}
+    listening = {w.name: _listening_ports(w) for w in d.workloads}
+    joined: set[tuple[str, str]] = set()  # a pair on several networks is named by the first
     for net in sorted(members):
         if net in isolated or net in ("host", "none", ""):
             continue
         on = [workloads[m] for m in sorted(members[net]) if m in workloads]
         for a in on:
             for b in on:
-                ports = _listening_ports(b)
-                if a.component == b.component or not ports:
+                ports = listening[b.name]
+                pair = (a.component, b.component)
+                if a.component == b.component or not ports or pair in joined:
                     continue
+                joined.add(pair)
                 listed = ", ".join(str(p) for p in ports)
                 reason = (
                     f"{a.label} and {b.label} share network {net}; {b.name} listens on {listed}"
