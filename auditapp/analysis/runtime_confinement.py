@@ -3,10 +3,10 @@ namespaces, and the cgroup it is placed in (CIS 5.2, 5.3, 5.16, 5.17, 5.21, 5.22
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from auditapp.analysis.interface import Hit, Rule, rule
-from auditapp.analysis.model import Deployment
+from auditapp.analysis.model import Deployment, Workload
 from auditapp.analysis.runtime_settings import daemon_security_options, security_options, where
 
 WORKLOAD = ("engine-container", "compose")
@@ -118,14 +118,14 @@ def _host_namespace(
     severity: str,
     cis: str,
     pci: tuple[str, ...],
-    attribute: str,
+    mode: Callable[[Workload], str],
     engine_field: str,
     compose_key: str,
     doc: str,
 ) -> Rule:
     def check(d: Deployment) -> Iterator[Hit]:
         for w in d.workloads:
-            value: str = getattr(w, attribute)
+            value = mode(w)
             if value.strip().lower() == "host":
                 location = where(w, engine_field, compose_key)
                 yield Hit(
@@ -153,7 +153,7 @@ host_pid = _host_namespace(
     "high",
     "5.16",
     HOST_NAMESPACE,
-    "pid_mode",
+    lambda w: w.pid_mode,
     "HostConfig.PidMode",
     "pid",
     """The workload shares the host's process namespace (`pid: host`): it sees every process
@@ -168,7 +168,7 @@ host_ipc = _host_namespace(
     "medium",
     "5.17",
     HOST_NAMESPACE,
-    "ipc_mode",
+    lambda w: w.ipc_mode,
     "HostConfig.IpcMode",
     "ipc",
     """The workload shares the host's IPC namespace (`ipc: host`): it can read and write the
@@ -182,7 +182,7 @@ host_uts = _host_namespace(
     "low",
     "5.21",
     HOST_NAMESPACE,
-    "uts_mode",
+    lambda w: w.uts_mode,
     "HostConfig.UTSMode",
     "uts",
     """The workload shares the host's UTS namespace (`uts: host`): as root it can change the
@@ -196,7 +196,7 @@ host_userns = _host_namespace(
     "medium",
     "5.31",
     HOST_NAMESPACE,
-    "userns_mode",
+    lambda w: w.userns_mode,
     "HostConfig.UsernsMode",
     "userns_mode",
     """The workload opts out of user-namespace remapping (`userns_mode: host`), so root in
