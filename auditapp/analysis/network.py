@@ -19,7 +19,7 @@ from auditapp.analysis.network_drift import (
     unjustified_exposure,
     zone_of,
 )
-from auditapp.analysis.network_exposure import Exposure, observed_exposure
+from auditapp.analysis.network_exposure import Attachments, Exposure, observed_exposure
 
 __all__ = [
     "RULES",
@@ -107,7 +107,8 @@ def not_carried(d: Deployment) -> Iterator[Hit]:
     Fix: correct the flow (port, ends), or change the deployment so the flow goes the way it
     was declared. Flows whose ends were never collected are left out: the evidence cannot say.
     """
-    for check in (check_flow(d, f) for f in d.flows):
+    attached = Attachments(d)
+    for check in (check_flow(d, f, attached) for f in d.flows):
         if check.carried is False:
             yield _flow_hit(check.flow, check.evidence_id, {"reason": check.reason})
 

@@ -60,7 +60,9 @@ class FlowReport:
 
 def flow_report(deployment: Deployment) -> FlowReport:
     exposures = tuple(observed_exposure(deployment))
-    checks = tuple(check_flow(deployment, f) for f in sorted(deployment.flows, key=lambda f: f.id))
+    attached = Attachments(deployment)
+    ordered = sorted(deployment.flows, key=lambda f: f.id)
+    checks = tuple(check_flow(deployment, f, attached) for f in ordered)
     return FlowReport(
         flows=checks,
         exposures=exposures,
@@ -126,13 +128,16 @@ def undeclared_sharing(deployment: Deployment) -> list[SharedNetwork]:
     return found
 
 
-def check_flow(deployment: Deployment, flow: DeclaredFlow) -> FlowCheck:
+def check_flow(
+    deployment: Deployment, flow: DeclaredFlow, attached: Attachments | None = None
+) -> FlowCheck:
+    """Whether the deployment can carry `flow`, and how or why not."""
     source, destination = zone_of(flow.source), zone_of(flow.destination)
     if source is not None and destination is not None:
         return FlowCheck(flow, None, "both ends are zones: the flow does not touch the deployment")
     if flow.source == flow.destination:
         return FlowCheck(flow, None, f"both ends are {flow.source}")
-    attached = Attachments(deployment)
+    attached = attached or Attachments(deployment)
     if destination is not None:
         return _outbound(deployment, attached, flow, destination)
     into = deployment.workloads_of(flow.destination)

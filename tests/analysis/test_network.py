@@ -135,6 +135,7 @@ def test_loopback_port_is_low_and_unreachable_from_zones() -> None:
     d = deployment(db, holders=["db"])
     [exposure] = observed_exposure(d)
     assert (exposure.reach, exposure.off_host) == ("loopback", False)
+    assert (exposure.where, exposure.audience) == ("127.0.0.1 as 5432", "the host only")
     assert hits(unjustified, d) == [("db", "service db 127.0.0.1 port 5432/tcp", "low")]
     assert hits(cde_reachable, d) == []
 
@@ -228,6 +229,7 @@ def test_internal_network_cannot_be_reached_from_or_reach_the_internet() -> None
     [published] = [e for e in observed_exposure(d) if e.published]
     assert (published.internal, published.off_host) == (True, False)
     assert "only on internal networks" in published.describe()
+    assert published.audience.startswith("nobody")
     report = flow_report(d)
     assert [(c.flow.id, c.carried) for c in report.flows] == [(1, False), (2, False), (3, True)]
     assert "cannot reach payment-processor" in report.flows[1].reason
