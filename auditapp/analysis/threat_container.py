@@ -109,7 +109,7 @@ def _escapes(d: Deployment, model: SystemModel) -> Iterator[GeneratedThreat]:
                 *(("profile.no_privileged_containers",) if privileged else ()),
                 *(("topology.no_docker_socket_mounts",) if sockets else ()),
             ),
-            finding_rules=("runtime.privileged", "topology.docker-socket"),
+            finding_rules=("runtime.privileged", "runtime.docker-socket"),
             components=(component.name, *(c.name for c in same_host)),
         )
 
@@ -152,7 +152,6 @@ def _backdoors(d: Deployment, model: SystemModel) -> Iterator[GeneratedThreat]:
                 "dependencies.pinned_images",
                 "dependencies.signed_artifacts",
             ),
-            finding_rules=("image.not-pinned",),
             components=(component.name,),
         )
 
@@ -202,7 +201,7 @@ def _mixed_runtimes(d: Deployment, model: SystemModel) -> Iterator[GeneratedThre
                 "host up to the CDE's hardening standard and into PCI DSS scope (2.2.3)."
             ),
             items=(SECTION_ITEM, "topology.mixed_security_levels", "lateral.host_escape_paths"),
-            finding_rules=("topology.mixed-cde-host",),
+            finding_rules=("topology.cde-shared-host",),
             components=tuple(c.name for c in members),
         )
 
@@ -250,7 +249,7 @@ def _segmentation(d: Deployment, model: SystemModel) -> Iterator[GeneratedThreat
                 "topology.mixed_security_levels",
                 "topology.segmentation_tested",
             ),
-            finding_rules=("network.undeclared-shared-network",),
+            finding_rules=("network.undeclared-shared-network", "topology.cde-shared-network"),
             components=(component.name, *sorted(others)),
         )
 
@@ -359,6 +358,8 @@ def _direct_store_access(d: Deployment, model: SystemModel) -> Iterator[Generate
                 "network.unjustified-exposure",
                 "network.cde-internet-reachable",
                 "network.undeclared-shared-network",
+                "runtime.all-interfaces",
+                "runtime.published-port",
             ),
             components=(name, *undeclared),
         )

@@ -40,9 +40,32 @@ class ElementKind(StrEnum):
     DATA_STORE = "data-store"  # a component that keeps sensitive data or logs
     DATA_FLOW = "data-flow"  # a declared flow
     RUNTIME = "shared-runtime"  # a host that several components share
+    OTHER = "other"  # what people name in a threat of their own: a registry, a pipeline ...
 
 
 LEVELS = ("low", "medium", "high")
+
+
+class ThreatStatus(StrEnum):
+    """Where the team is with a threat (Threagile's risk-tracking states)."""
+
+    UNCHECKED = "unchecked"
+    IN_DISCUSSION = "in-discussion"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in-progress"
+    MITIGATED = "mitigated"
+    FALSE_POSITIVE = "false-positive"
+
+    @classmethod
+    def parse(cls, text: str) -> ThreatStatus:
+        """A status as the CLI writes it (in-discussion) or as people say it (in discussion)."""
+        wanted = "-".join(text.strip().lower().replace("_", " ").replace("-", " ").split())
+        try:
+            return cls(wanted)
+        except ValueError:
+            names = ", ".join(s.value for s in cls)
+            raise ValueError(f"unknown threat status {text!r}: choose one of {names}") from None
+
 
 # STRIDE-per-element (Threat Dragon's table; Shostack adds R to a store only when it keeps logs).
 STRIDE_PER_ELEMENT: dict[ElementKind, tuple[Stride, ...]] = {

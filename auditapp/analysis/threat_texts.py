@@ -80,7 +80,7 @@ STRIDE_TEXTS: dict[tuple[ElementKind, Stride], ThreatText] = {
         "binaries in running containers (PCI DSS 11.5.2).",
         (ORGANISED_CRIME, NATION_STATE, MALICIOUS_INSIDER),
         ("profile.read_only_rootfs", "monitoring.change_detection"),
-        ("runtime.read-only-rootfs",),
+        ("runtime.writable-rootfs",),
     ),
     (PROCESS, REPUDIATE): ThreatText(
         "Actions in {element} leave no trustworthy trace",
@@ -92,7 +92,6 @@ STRIDE_TEXTS: dict[tuple[ElementKind, Stride], ThreatText] = {
         "and configuration changes on the host (PCI DSS 10.2).",
         (MALICIOUS_INSIDER, ORGANISED_CRIME),
         ("profile.container_logging", "lateral.admin_actions_logged"),
-        ("daemon.logging-driver",),
     ),
     (PROCESS, DISCLOSE): ThreatText(
         "{element} discloses data or secrets",
@@ -104,7 +103,7 @@ STRIDE_TEXTS: dict[tuple[ElementKind, Stride], ThreatText] = {
         "namespaces and the Docker socket out of the container.",
         (ORGANISED_CRIME, NATION_STATE, MALICIOUS_INSIDER, NEGLIGENT_INSIDER),
         ("profile.no_secrets_in_images", "lateral.service_credentials"),
-        ("image.secrets-in-env",),
+        ("image.secret-in-configuration", "image.secret-file-in-layer"),
     ),
     (PROCESS, DENY): ThreatText(
         "Denial of service against {element}",
@@ -132,7 +131,13 @@ STRIDE_TEXTS: dict[tuple[ElementKind, Stride], ThreatText] = {
             "profile.no_new_privileges",
             "profile.no_privileged_containers",
         ),
-        ("runtime.privileged", "runtime.root-user", "runtime.added-capabilities"),
+        (
+            "runtime.privileged",
+            "runtime.root-user",
+            "runtime.capabilities",
+            "runtime.no-new-privileges",
+            "runtime.seccomp-unconfined",
+        ),
     ),
     (STORE, TAMPER): ThreatText(
         "Tampering with the data in {element}",
@@ -173,7 +178,11 @@ STRIDE_TEXTS: dict[tuple[ElementKind, Stride], ThreatText] = {
             "lateral.service_account_privilege",
             "lateral.east_west_segmentation",
         ),
-        ("network.cde-internet-reachable", "network.unjustified-exposure"),
+        (
+            "network.cde-internet-reachable",
+            "network.unjustified-exposure",
+            "runtime.all-interfaces",
+        ),
     ),
     (STORE, DENY): ThreatText(
         "Denial of service against {element}",

@@ -21,6 +21,7 @@ from auditapp.analysis.threat_model import (
     ElementKind,
     GeneratedThreat,
     Stride,
+    ThreatStatus,
     fingerprint,
 )
 from auditapp.analysis.threat_stride import stride_threats
@@ -33,6 +34,7 @@ __all__ = [
     "Stride",
     "SystemModel",
     "ThreatModelError",
+    "ThreatStatus",
     "actor_catalogue",
     "actor_problems",
     "fingerprint",

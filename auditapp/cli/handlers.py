@@ -54,6 +54,14 @@ from auditapp.cli.commands_risk import (
     vulndb_update,
     vulns_command,
 )
+from auditapp.cli.commands_threats import (
+    actor_add,
+    actor_remove,
+    actors_command,
+    threat_add,
+    threat_set,
+    threats_command,
+)
 
 HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("audit", "new"): audit_new,
@@ -102,4 +110,10 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("suggestion", "list"): suggestion_list,
     ("suggestion", "accept"): suggestion_accept,
     ("suggestion", "dismiss"): suggestion_dismiss,
+    ("actor", "add"): actor_add,
+    ("actor", "remove"): actor_remove,
+    ("actors", None): actors_command,
+    ("threats", None): threats_command,
+    ("threat", "add"): threat_add,
+    ("threat", "set"): threat_set,
 }

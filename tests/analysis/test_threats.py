@@ -313,3 +313,29 @@ def test_a_broken_catalogue_is_one_error_naming_the_file(tmp_path: Path) -> None
     bad.write_text("title = 'none'\n")
     with pytest.raises(ThreatModelError, match="no \\[\\[actor\\]\\] entries"):
         load_actors(bad)
+
+
+def test_linked_finding_rules_exist() -> None:
+    """Every rule a threat links its findings by is a rule some rules module defines."""
+    import importlib
+    import pkgutil
+
+    import auditapp.analysis
+
+    defined = set()
+    for module in pkgutil.iter_modules(auditapp.analysis.__path__):
+        rules = getattr(importlib.import_module(f"auditapp.analysis.{module.name}"), "RULES", ())
+        defined |= {r.id for r in rules}
+    d = three_tier()
+    published = dataclasses.replace(
+        d,
+        workloads=tuple(
+            dataclasses.replace(w, ports=(PublishedPort(5432),), privileged=True)
+            if w.name == "db"
+            else w
+            for w in d.workloads
+        ),
+    )
+    linked = {rule for t in generate_threats(published) for rule in t.finding_rules}
+    assert len(linked) > 15
+    assert linked <= defined, linked - defined
