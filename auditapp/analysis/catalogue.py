@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from auditapp.analysis import blast, collected
+from auditapp.analysis import blast, collected, network
 from auditapp.analysis.interface import Rule
 
-ALL_RULES: tuple[Rule, ...] = (*collected.RULES, *blast.RULES)
+ALL_RULES: tuple[Rule, ...] = (*collected.RULES, *network.RULES, *blast.RULES)
 
 
 def rule_by_id(rule_id: str) -> Rule | None:
