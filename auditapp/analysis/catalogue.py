@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from auditapp.analysis import blast, collected, network
+from auditapp.analysis import blast, collected, image, network, runtime
 from auditapp.analysis.interface import Rule
 
-ALL_RULES: tuple[Rule, ...] = (*collected.RULES, *network.RULES, *blast.RULES)
+ALL_RULES: tuple[Rule, ...] = (
+    *collected.RULES,
+    *runtime.RULES,
+    *image.RULES,
+    *network.RULES,
+    *blast.RULES,
+)
 
 
 def rule_by_id(rule_id: str) -> Rule | None:
