@@ -54,6 +54,12 @@ from auditapp.cli.commands_risk import (
     vulndb_update,
     vulns_command,
 )
+from auditapp.cli.commands_templates import (
+    template_assign,
+    template_define,
+    template_list,
+    template_show,
+)
 from auditapp.cli.commands_threats import (
     actor_add,
     actor_remove,
@@ -99,6 +105,10 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("status", None): status,
     ("journal", "verify"): journal_verify,
     ("journal", "show"): journal_show,
+    ("template", "define"): template_define,
+    ("template", "assign"): template_assign,
+    ("template", "list"): template_list,
+    ("template", "show"): template_show,
     ("flow", "add"): flow_add,
     ("flow", "remove"): flow_remove,
     ("flows", None): flows_command,
