@@ -29,10 +29,16 @@ FIELDS = {
     "limits.cpu": ("HostConfig.NanoCpus/CpuShares", "cpus/cpu_shares"),
     "limits.pids": ("HostConfig.PidsLimit", "pids_limit"),
     "mounts_allowed": ("Mounts", "volumes"),
-    "host_namespaces_allowed": ("HostConfig.*Mode", "*_mode"),
     "ports_bind": ("HostConfig.PortBindings", "ports"),
 }
 _NAMESPACE_SEVERITY = {"pid": "high", "network": "high", "userns": "high", "ipc": "medium"}
+_NAMESPACE_FIELDS = {
+    "pid": ("HostConfig.PidMode", "pid"),
+    "ipc": ("HostConfig.IpcMode", "ipc"),
+    "uts": ("HostConfig.UTSMode", "uts"),
+    "network": ("HostConfig.NetworkMode", "network_mode"),
+    "userns": ("HostConfig.UsernsMode", "userns_mode"),
+}
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,11 @@ class Deviation:
     item: str = ""
 
     def field_in(self, w: Workload) -> str:
-        engine, compose = FIELDS.get(self.key) or FIELDS.get(self.key.partition(".")[0], ("", ""))
+        engine, compose = (
+            _NAMESPACE_FIELDS.get(self.item)
+            if self.key == "host_namespaces_allowed"
+            else FIELDS.get(self.key)
+        ) or FIELDS.get(self.key.partition(".")[0], ("", ""))
         return engine if w.origin == "container" else compose
 
 
