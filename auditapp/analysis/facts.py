@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from auditapp.analysis.facts_compose import service_workload
 from auditapp.analysis.model import (
     Attachment,
     ComponentFacts,
@@ -24,7 +25,16 @@ from auditapp.analysis.model import (
     PublishedPort,
     Workload,
 )
-from auditapp.analysis.snapshot import as_bool, as_dict, as_int, as_list, as_str, as_strings
+from auditapp.analysis.snapshot import (
+    as_bool,
+    as_dict,
+    as_int,
+    as_list,
+    as_str,
+    as_strings,
+    caps,
+    port_key,
+)
 
 
 @dataclass(frozen=True)
@@ -96,7 +106,7 @@ def build_deployment(
     all_components = (*components, *(ComponentFacts(name) for name in extra))
     return Deployment(
         components=tuple(all_components),
-        workloads=tuple(b.workloads),
+        workloads=_services_with_image_ports(b),
         images=_images_with_users(b),
         networks=_networks_with_members(b),
         volumes=tuple(sorted(b.volumes)),
@@ -144,8 +154,8 @@ def _container(evidence_id: int, inspect: Mapping[str, Any]) -> Workload | None:
         image_digest=as_str(inspect.get("Image")),
         user=as_str(config.get("User")),
         privileged=as_bool(host.get("Privileged")),
-        cap_add=_caps(host.get("CapAdd")),
-        cap_drop=_caps(host.get("CapDrop")),
+        cap_add=caps(host.get("CapAdd")),
+        cap_drop=caps(host.get("CapDrop")),
         security_opt=as_strings(host.get("SecurityOpt")),
         apparmor_profile=as_str(inspect.get("AppArmorProfile")),
         read_only_rootfs=as_bool(host.get("ReadonlyRootfs")),
@@ -174,10 +184,6 @@ def _container(evidence_id: int, inspect: Mapping[str, Any]) -> Workload | None:
     )
 
 
-def _caps(value: Any) -> tuple[str, ...]:
-    return tuple(c.upper().removeprefix("CAP_") for c in as_strings(value))
-
-
 def _engine_mount(mount: Mapping[str, Any]) -> Mount:
     kind = as_str(mount.get("Type"))
     source = as_str(mount.get("Name")) if kind == "volume" else as_str(mount.get("Source"))
@@ -193,7 +199,7 @@ def _engine_mount(mount: Mapping[str, Any]) -> Mount:
 def _port_bindings(bindings: Mapping[str, Any]) -> tuple[PublishedPort, ...]:
     ports: list[PublishedPort] = []
     for key, hosts in sorted(bindings.items()):
-        port, protocol = _port_key(key)
+        port, protocol = port_key(key)
         if port is None:
             continue
         for host in as_list(hosts):
@@ -215,15 +221,10 @@ def _exposed(
 ) -> tuple[tuple[int, str], ...]:
     result = []
     for key in sorted(exposed):
-        port, protocol = _port_key(key)
+        port, protocol = port_key(key)
         if port is not None and key not in published:
             result.append((port, protocol))
     return tuple(result)
-
-
-def _port_key(key: str) -> tuple[int | None, str]:
-    number, _, protocol = key.partition("/")
-    return (int(number) if number.isdigit() else None), (protocol or "tcp")
 
 
 def _engine_image(b: _Builder, evidence_id: int, content: Mapping[str, Any]) -> None:
@@ -242,6 +243,7 @@ def _engine_image(b: _Builder, evidence_id: int, content: Mapping[str, Any]) -> 
         user=as_str(config.get("User")),
         healthcheck=_has_healthcheck(config),
         history=tuple(reversed(history)),  # the engine lists the newest step first
+        exposed=_exposed(as_dict(config.get("ExposedPorts")), {}),
         components=tags,  # names until _images_with_users resolves them
     )
 
@@ -260,6 +262,7 @@ def _image_config(b: _Builder, doc: EvidenceDoc, content: Mapping[str, Any]) -> 
         user=as_str(config.get("User")),
         healthcheck=_has_healthcheck(config),
         history=tuple(history),
+        exposed=_exposed(as_dict(config.get("ExposedPorts")), {}),
         components=(name,),
     )
 
@@ -306,7 +309,7 @@ def _compose(b: _Builder, evidence_id: int, project: Mapping[str, Any]) -> None:
     uses_default = False
     for raw in as_list(project.get("services")):
         service = as_dict(raw)
-        workload = _service(evidence_id, service)
+        workload = service_workload(evidence_id, service)
         if workload is None:
             continue
         if not workload.networks and not workload.network_mode:
@@ -331,98 +334,6 @@ def _compose(b: _Builder, evidence_id: int, project: Mapping[str, Any]) -> None:
         )
 
 
-def _service(evidence_id: int, service: Mapping[str, Any]) -> Workload | None:
-    name = as_str(service.get("name"))
-    if not name:
-        return None
-    limits = as_dict(service.get("limits"))
-    health = service.get("healthcheck")
-    healthcheck: bool | None = None
-    if isinstance(health, Mapping):
-        healthcheck = not as_bool(health.get("disabled")) and bool(as_strings(health.get("test")))
-    user = service.get("user")
-    return Workload(
-        name=name,
-        component=name,
-        origin="service",
-        evidence_id=evidence_id,
-        image=as_str(service.get("image")),
-        user=as_str(user) if user is not None else None,
-        privileged=as_bool(service.get("privileged")),
-        cap_add=_caps(service.get("cap_add")),
-        cap_drop=_caps(service.get("cap_drop")),
-        security_opt=as_strings(service.get("security_opt")),
-        read_only_rootfs=as_bool(service.get("read_only")),
-        pid_mode=as_str(service.get("pid")),
-        ipc_mode=as_str(service.get("ipc")),
-        uts_mode=as_str(service.get("uts")),
-        userns_mode=as_str(service.get("userns_mode")),
-        network_mode=as_str(service.get("network_mode")),
-        cgroup_parent=as_str(service.get("cgroup_parent")),
-        mounts=tuple(_service_mount(as_dict(v)) for v in as_list(service.get("volumes"))),
-        ports=tuple(_service_port(as_dict(p)) for p in as_list(service.get("ports"))),
-        exposed=_service_exposed(as_strings(service.get("expose"))),
-        networks=tuple(
-            sorted(as_str(as_dict(n).get("name")) for n in as_list(service.get("networks")))
-        ),
-        devices=tuple(as_str(as_dict(d).get("source")) for d in as_list(service.get("devices"))),
-        memory_bytes=as_int(limits.get("memory_bytes")),
-        nano_cpus=_nano_cpus(limits.get("cpus")),
-        pids_limit=as_int(limits.get("pids")),
-        restart_policy=_restart_name(as_str(service.get("restart"))),
-        restart_max=_restart_max(service),
-        healthcheck=healthcheck,
-        ulimits=tuple(as_str(as_dict(u).get("name")) for u in as_list(service.get("ulimits"))),
-        sysctls=tuple(sorted(as_dict(service.get("sysctls")))),
-    )
-
-
-def _service_mount(volume: Mapping[str, Any]) -> Mount:
-    return Mount(
-        type=as_str(volume.get("type")),
-        source=as_str(volume.get("source")),
-        target=as_str(volume.get("target")),
-        read_only=as_bool(volume.get("read_only")),
-        propagation=as_str(volume.get("propagation")),
-    )
-
-
-def _service_port(port: Mapping[str, Any]) -> PublishedPort:
-    return PublishedPort(
-        container_port=as_int(port.get("container_port")) or 0,
-        protocol=as_str(port.get("protocol")) or "tcp",
-        host_ip=as_str(port.get("host_ip")),
-        host_port=as_int(port.get("host_port")),
-    )
-
-
-def _service_exposed(expose: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
-    result = []
-    for entry in expose:
-        port, protocol = _port_key(entry)
-        if port is not None:
-            result.append((port, protocol))
-    return tuple(result)
-
-
-def _nano_cpus(value: Any) -> int | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return int(value * 1_000_000_000)
-    return None
-
-
-def _restart_name(restart: str) -> str:
-    return restart.partition(":")[0]  # "on-failure:3" names the policy and its cap
-
-
-def _restart_max(service: Mapping[str, Any]) -> int | None:
-    explicit = as_int(service.get("restart_max_attempts"))
-    if explicit is not None:
-        return explicit
-    _, _, count = as_str(service.get("restart")).partition(":")
-    return int(count) if count.isdigit() else None
-
-
 # --- joining up -------------------------------------------------------------------------------
 
 
@@ -443,6 +354,24 @@ def _images_with_users(b: _Builder) -> tuple[ImageFacts, ...]:
             )
         )
     return tuple(sorted(result, key=lambda i: i.name))
+
+
+def _services_with_image_ports(b: _Builder) -> tuple[Workload, ...]:
+    """A compose service exposes what its image EXPOSEs, as a container made from it would."""
+    by_ref: dict[str, ImageFacts] = {}
+    for image in b.images.values():
+        for ref in (image.name, image.digest, *image.components):
+            if ref:
+                by_ref.setdefault(ref, image)
+    result = []
+    for w in b.workloads:
+        found = by_ref.get(w.image) if w.origin == "service" else None
+        if found is not None:
+            published = {(p.container_port, p.protocol) for p in w.ports}
+            extra = [e for e in found.exposed if e not in published and e not in w.exposed]
+            w = replace(w, exposed=(*w.exposed, *extra))
+        result.append(w)
+    return tuple(result)
 
 
 def _networks_with_members(b: _Builder) -> tuple[NetworkFacts, ...]:

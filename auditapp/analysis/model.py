@@ -106,6 +106,7 @@ class ImageFacts:
     user: str | None = None  # Config.User; "" when the image sets none
     healthcheck: bool | None = None
     history: tuple[str, ...] = ()  # created_by of each step, oldest first (already redacted)
+    exposed: tuple[tuple[int, str], ...] = ()  # EXPOSE'd (port, protocol)
     setid_files: tuple[str, ...] = ()
     setid_evidence_id: int | None = None
     components: tuple[str, ...] = ()  # components that run this image

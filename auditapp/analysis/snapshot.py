@@ -29,3 +29,14 @@ def as_int(value: Any) -> int | None:
 
 def as_bool(value: Any, *, default: bool = False) -> bool:
     return value if isinstance(value, bool) else default
+
+
+def caps(value: Any) -> tuple[str, ...]:
+    """Capability names as Docker compares them: upper case, without CAP_."""
+    return tuple(c.upper().removeprefix("CAP_") for c in as_strings(value))
+
+
+def port_key(key: str) -> tuple[int | None, str]:
+    """ "8080/tcp" as (8080, "tcp"); a port that is not a number as None."""
+    number, _, protocol = key.partition("/")
+    return (int(number) if number.isdigit() else None), (protocol or "tcp")

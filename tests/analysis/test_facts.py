@@ -175,3 +175,28 @@ def test_only_the_latest_engine_collection_counts() -> None:
     ]
     d = build_deployment(latest(docs))
     assert sorted(w.name for w in d.workloads) == ["kept", "new"]
+
+
+def test_a_compose_service_exposes_what_its_image_exposes() -> None:
+    image = {
+        "inspect": {
+            "Id": "sha256:abc",
+            "RepoTags": ["shop/api:1.4"],
+            "Config": {"ExposedPorts": {"8080/tcp": {}, "9000/udp": {}}},
+        },
+        "history": [],
+    }
+    project = {
+        "services": [
+            {
+                "name": "api",
+                "image": "shop/api:1.4",
+                "ports": [{"host_port": 9000, "container_port": 9000, "protocol": "udp"}],
+            },
+            {"name": "other", "image": "elsewhere:1"},
+        ]
+    }
+    d = build_deployment([doc(1, "engine-image", image), doc(2, "compose", project)])
+    api, other = d.workloads
+    assert api.exposed == ((8080, "tcp"),)  # 9000/udp is published, not merely exposed
+    assert other.exposed == ()
