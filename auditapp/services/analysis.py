@@ -22,6 +22,7 @@ from auditapp.progress import NoProgress, Progress, check_cancelled
 from auditapp.services.deployment import load_deployment
 from auditapp.services.roles import Action
 from auditapp.services.suggestions import RuleOutcome, refresh_suggestions
+from auditapp.services.threat_refresh import refresh_threats
 from auditapp.services.workspace import Caller, Change, Workspace, perform
 from auditapp.store.models import AnalysisRun, Finding
 from auditapp.store.types import utcnow
@@ -106,7 +107,7 @@ def _store(change: Change, deployment: Deployment, outcomes: list[RuleOutcome]) 
             row.active = False
             resolved += 1
     session.flush()
-    threats = _refresh_threats(change, deployment)
+    threats = refresh_threats(change, deployment)
     suggestions = refresh_suggestions(change, outcomes, now)
     open_rows = [(rule, hit) for rule, hit, row in found.values() if row.status == "open"]
     summary = AnalysisSummary(
@@ -173,17 +174,6 @@ def _by_section(change: Change, rows: list[tuple[Rule, Hit]]) -> dict[str, int]:
     for rule, _ in rows:
         counts.update(sections.get(rule.id, ["(no checklist item)"]))
     return dict(counts)
-
-
-def _refresh_threats(change: Change, deployment: Deployment) -> int:
-    import importlib
-
-    try:  # the threat model lands separately; wired directly once it is in
-        threats = importlib.import_module("auditapp.services.threats")
-    except ImportError:
-        return 0
-    result = threats.refresh_threats(change, deployment)
-    return result if isinstance(result, int) else len(result)
 
 
 def _plain(summary: AnalysisSummary) -> dict[str, Any]:
