@@ -33,7 +33,6 @@ docker.sock mount.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -315,7 +314,7 @@ def _size(value: Any) -> int | None:
     if isinstance(value, int):
         size = value
     else:
-        match = _SIZE.fullmatch(value.strip()[:40])
+        match = _SIZE.fullmatch(value.strip()) if len(value) <= 40 else None
         if match is None:
             raise TemplateError(key, f'{value[:40]!r} is not a size such as "512m" or "1GiB"')
         size = int(float(match.group(1)) * SIZE_UNITS[match.group(2).lower()])
@@ -329,7 +328,7 @@ def _cpus(value: Any) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TemplateError("limits.cpus_max", f"expected a number of CPUs, found {_kind(value)}")
-    if not math.isfinite(value) or not 0 < value <= 4096:
+    if not 0 < value <= 4096:  # also refuses NaN and infinity, and ints too big for a float
         raise TemplateError("limits.cpus_max", "must be more than 0 and at most 4096")
     return float(value)
 

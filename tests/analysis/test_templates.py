@@ -130,6 +130,8 @@ def test_an_empty_template_checks_only_the_dangerous_three() -> None:
         ({"limits": {"memory_max": 0}}, "limits.memory_max", "more than 0"),
         ({"limits": {"memory_max": 2**64}}, "limits.memory_max", "64 bits"),
         ({"limits": {"cpus_max": float("nan")}}, "limits.cpus_max", "more than 0"),
+        ({"limits": {"cpus_max": 10**400}}, "limits.cpus_max", "more than 0"),
+        ({"limits": {"memory_max": "1" * 41}}, "limits.memory_max", "not a size"),
         ({"limits": {"pids_max": 1.5}}, "limits.pids_max", "whole number"),
         ({"apparmor": []}, "apparmor", "allows no profile"),
         ({"apparmor": ["unconfined"]}, "apparmor", "unconfined is no profile"),
