@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from auditapp.analysis import blast, collected, image, network, runtime
+from auditapp.analysis import (
+    blast,
+    collected,
+    image,
+    network,
+    runtime,
+    seccomp_rules,
+    template_rules,
+)
 from auditapp.analysis.interface import Rule
 
 ALL_RULES: tuple[Rule, ...] = (
     *collected.RULES,
     *runtime.RULES,
     *image.RULES,
+    *template_rules.RULES,
+    *seccomp_rules.RULES,
     *network.RULES,
     *blast.RULES,
 )
