@@ -1,0 +1,134 @@
+"""The document template: page furniture on every page (the marking, audit, status, page X of
+Y), bookmarks and contents entries for headings, and a creation date taken from the data."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.utils import TimeStamp
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
+
+from auditapp.report.model import MARKING, ReportData
+from auditapp.report.pdf.fonts import MONO, SANS, SANS_BOLD, draw_text, fit, markup
+from auditapp.report.pdf.styles import (
+    DRAFT_COLOUR,
+    FINAL_COLOUR,
+    MARGIN_BOTTOM,
+    MARGIN_TOP,
+    MARGIN_X,
+    MUTED,
+    PAGE,
+    RULE,
+)
+
+
+def _stamp(at: datetime) -> TimeStamp:
+    """reportlab's time stamp, set to `at` (UTC) instead of the clock or its invariant 2000."""
+    utc = at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
+    stamp = TimeStamp(invariant=1)
+    stamp.t = utc.timestamp()
+    stamp.lt = utc.timetuple()
+    stamp.YMDhms = tuple(stamp.lt)[:6]
+    stamp.dhh = stamp.dmm = 0
+    stamp.tzname = "UTC"
+    return stamp
+
+
+def canvas_class(at: datetime, fingerprint: str) -> type[Canvas]:
+    class PackageCanvas(Canvas):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._doc._timeStamp = _stamp(at)
+            # The file /ID grows from this digest: seed it from the package, so it names the
+            # package rather than reportlab's fixed invariant stamp.
+            self._doc.signature = hashlib.md5(
+                f"auditapp {fingerprint}".encode(), usedforsecurity=False
+            )
+
+    return PackageCanvas
+
+
+class PackageDocument(BaseDocTemplate):  # type: ignore[misc]
+    """Page X of Y needs Y before any page is drawn: multiBuild runs at least two passes (the
+    contents need them too), and each pass draws with the count the one before ended with."""
+
+    def __init__(self, buffer: Any, data: ReportData, fingerprint: str) -> None:
+        audit = data.audit
+        super().__init__(
+            buffer,
+            pagesize=PAGE,
+            leftMargin=MARGIN_X,
+            rightMargin=MARGIN_X,
+            topMargin=MARGIN_TOP,
+            bottomMargin=MARGIN_BOTTOM,
+            title=f"{audit.name}: pre-assessment evidence package",
+            author=audit.entity,
+            subject=MARKING,
+            creator="auditapp",
+            keywords=f"PCI DSS {audit.pci_dss_version}; package {fingerprint}",
+            invariant=1,
+            initialFontName=SANS,
+        )
+        self.data = data
+        self.fingerprint = fingerprint
+        self.known_pages: int | None = None  # from the previous pass
+        self.drawn_with: int | None = None  # what this pass printed as Y
+        frame = Frame(
+            self.leftMargin, self.bottomMargin, self.width, self.height, id="body", showBoundary=0
+        )
+        self.addPageTemplates([PageTemplate("page", [frame], onPage=self._furnish)])
+
+    def build(self, flowables: list[Flowable], **kwargs: Any) -> None:
+        self.drawn_with = self.known_pages
+        kwargs.setdefault("canvasmaker", canvas_class(self.data.audit.as_of, self.fingerprint))
+        super().build(flowables, **kwargs)
+        self.known_pages = self.page
+
+    def afterFlowable(self, flowable: Flowable) -> None:
+        entry = getattr(flowable, "outline_entry", None)
+        if entry is None:
+            return
+        canvas = self.canv
+        top = self.frame._y + getattr(flowable, "height", 0) + 6
+        canvas.bookmarkPage(entry.key, fit="XYZ", left=0, top=top)
+        canvas.addOutlineEntry(entry.title, entry.key, level=entry.level, closed=entry.level >= 1)
+        if entry.toc:
+            self.notify("TOCEntry", (entry.level, markup(entry.title), self.page, entry.key))
+
+    def _furnish(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
+        """Header, footer and, on a draft, a faint watermark; drawn before the page's content."""
+        width, height = PAGE
+        status = self.data.status_label
+        colour = FINAL_COLOUR if status == "FINAL" else DRAFT_COLOUR
+        canvas.saveState()
+        if status != "FINAL":
+            canvas.setFillColor(colors.Color(0.78, 0.16, 0.16, alpha=0.07))
+            canvas.setFont(SANS_BOLD, 110)
+            canvas.translate(width / 2, height / 2)
+            canvas.rotate(50)
+            canvas.drawCentredString(0, -35, status)
+            canvas.rotate(-50)
+            canvas.translate(-width / 2, -height / 2)
+        top = height - MARGIN_TOP + 24
+        canvas.setFillColor(MUTED)
+        marking = fit(MARKING, SANS, 7.5, width - 2 * MARGIN_X - 60)
+        draw_text(canvas, MARGIN_X, top, marking, SANS, 7.5)
+        canvas.setFillColor(colour)
+        draw_text(canvas, width - MARGIN_X, top, status, SANS_BOLD, 9, align="right")
+        canvas.setStrokeColor(RULE)
+        canvas.setLineWidth(0.5)
+        canvas.line(MARGIN_X, top - 5, width - MARGIN_X, top - 5)
+        bottom = MARGIN_BOTTOM - 24
+        canvas.line(MARGIN_X, bottom + 10, width - MARGIN_X, bottom + 10)
+        canvas.setFillColor(MUTED)
+        total = self.drawn_with if self.drawn_with is not None else "?"
+        page = f"page {canvas.getPageNumber()} of {total}"
+        name = fit(f"{self.data.audit.name} · {status}", SANS, 7.5, width / 2 - MARGIN_X - 10)
+        draw_text(canvas, MARGIN_X, bottom, name, SANS, 7.5)
+        draw_text(canvas, width / 2 + 40, bottom, f"package {self.fingerprint[:16]}", MONO, 7)
+        draw_text(canvas, width - MARGIN_X, bottom, page, SANS, 7.5, align="right")
+        canvas.restoreState()
