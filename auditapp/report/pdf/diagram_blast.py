@@ -31,6 +31,7 @@ from auditapp.report.pdf.diagram_shapes import (
 )
 from auditapp.report.pdf.diagram_text import (
     BOLD,
+    FALLBACK,
     REGULAR,
     Fitted,
     Fonts,
@@ -47,10 +48,15 @@ SEVERITY = {"critical": DARK_RED, "high": RED, "medium": ORANGE, "low": MUTED}
 
 
 def draw_blast_paths(
-    beachhead: Beachhead, *, font: str = REGULAR, bold: str = BOLD, limit: int = 6
+    beachhead: Beachhead,
+    *,
+    font: str = REGULAR,
+    bold: str = BOLD,
+    fallback: str = FALLBACK,
+    limit: int = 6,
 ) -> Flowable:
     register_diagram_fonts()
-    sheet = Sheet(Fonts(font, bold))
+    sheet = Sheet(Fonts(font, bold, (fallback,)))
     b = beachhead
     chd = {r.node for r in b.reachable if r.holds_cardholder_data}
     chd |= {t.component for t in b.targets} | ({b.component} if b.holds_cardholder_data else set())

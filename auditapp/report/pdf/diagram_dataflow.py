@@ -48,7 +48,13 @@ from auditapp.report.pdf.diagram_shapes import (
     Swatch,
     legend,
 )
-from auditapp.report.pdf.diagram_text import BOLD, REGULAR, Fonts, register_diagram_fonts
+from auditapp.report.pdf.diagram_text import (
+    BOLD,
+    FALLBACK,
+    REGULAR,
+    Fonts,
+    register_diagram_fonts,
+)
 
 COLUMNS = 5
 GAP_X = 16.0
@@ -68,9 +74,11 @@ class _Arrow:
     not_carried: bool = False
 
 
-def draw_dataflow(data: ReportData, *, font: str = REGULAR, bold: str = BOLD) -> Flowable:
+def draw_dataflow(
+    data: ReportData, *, font: str = REGULAR, bold: str = BOLD, fallback: str = FALLBACK
+) -> Flowable:
     register_diagram_fonts()
-    sheet = Sheet(Fonts(font, bold))
+    sheet = Sheet(Fonts(font, bold, (fallback,)))
     d = data.deployment
     components = component_names(d)
     if not components:
@@ -87,7 +95,8 @@ def draw_dataflow(data: ReportData, *, font: str = REGULAR, bold: str = BOLD) ->
     facing = set(internet_facing(d))
     # Exposure no flow declares still lets the outside in: it places components like a flow.
     layer = flow_layers(zones, components, [(a.source, a.target) for a in arrows], facing)
-    boxes, regions = _place(sheet, zones, components, layer, cde, facing, ends | facing)
+    links = [(a.source, a.target) for a in arrows]
+    boxes, regions = _place(sheet, zones, components, layer, cde, links, ends | facing)
     top_label = boundary(sheet, regions, "Cardholder data environment")
     _arrows(sheet, arrows, boxes, [*boxes.values(), *top_label])
     for name, box in sorted(boxes.items()):
@@ -147,19 +156,15 @@ def _place(
     components: list[str],
     layer: dict[str, int],
     cde: set[str],
-    facing: set[str],
+    links: list[tuple[str, str]],
     connected: set[str],
 ) -> tuple[dict[str, Box], list[Box]]:
     """Boxes for every node; and the cardholder-data side of each row that has one."""
     by_layer: dict[int, list[str]] = defaultdict(list)
     for c in components:
         by_layer[layer[c]].append(c)
-    order = {c: (c not in facing, c) for c in components}
     sides = [
-        (
-            sorted((c for c in by_layer[n] if c not in cde), key=order.__getitem__),
-            sorted((c for c in by_layer[n] if c in cde), key=order.__getitem__),
-        )
+        ([c for c in by_layer[n] if c not in cde], [c for c in by_layer[n] if c in cde])
         for n in sorted(by_layer)
     ]
     widest = max(len(a) for a, _ in sides) + max(len(b) for _, b in sides)
@@ -195,6 +200,7 @@ def _place(
                 6.5,
                 MUTED,
             )
+        outside, inside = _ordered(outside, links, boxes), _ordered(inside, links, boxes)
         out_rows, in_rows = rows_of(outside, left), rows_of(inside, columns - left)
         for i in range(max(len(out_rows), len(in_rows))):
             out = out_rows[i] if i < len(out_rows) else []
@@ -211,6 +217,18 @@ def _place(
             last = i == max(len(out_rows), len(in_rows)) - 1
             y += NODE_H + (gap_y if last else gap_y * 0.6)
     return boxes, regions
+
+
+def _ordered(names: list[str], links: list[tuple[str, str]], boxes: dict[str, Box]) -> list[str]:
+    """A layer's nodes under the nodes they exchange flows with, as far as they can be (the
+    barycentre heuristic), so that fewer arrows cross; the unlinked after them by name."""
+
+    def key(name: str) -> tuple[bool, float, str]:
+        near = [boxes[o].center[0] for a, b in links for o in (a, b)
+                if name in (a, b) and o != name and o in boxes]  # fmt: skip
+        return (not near, sum(near) / len(near) if near else 0.0, name)
+
+    return sorted(names, key=key)
 
 
 def _rows(n: int, per_row: int) -> int:

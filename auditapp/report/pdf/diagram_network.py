@@ -42,6 +42,7 @@ from auditapp.report.pdf.diagram_shapes import (
 )
 from auditapp.report.pdf.diagram_text import (
     BOLD,
+    FALLBACK,
     REGULAR,
     Fitted,
     Fonts,
@@ -70,9 +71,11 @@ class _Grid:
         return row_xs(count, self.x0, self.left, self.box_w, GAP)
 
 
-def draw_network(data: ReportData, *, font: str = REGULAR, bold: str = BOLD) -> Flowable:
+def draw_network(
+    data: ReportData, *, font: str = REGULAR, bold: str = BOLD, fallback: str = FALLBACK
+) -> Flowable:
     register_diagram_fonts()
-    sheet = Sheet(Fonts(font, bold))
+    sheet = Sheet(Fonts(font, bold, (fallback,)))
     model = network_model(data)
     if not model.hosts:
         empty(sheet, "No components collected: there is no network to draw.")
