@@ -12,6 +12,7 @@ from auditapp.catalog.interface import (
     ImageFiles,
     OsRelease,
     Package,
+    PathInterest,
     ReadPlan,
     Skipped,
 )
@@ -127,6 +128,7 @@ class ApkCataloger:
     """The purl namespace is the os-release ID (alpine, wolfi ...), "alpine" when unknown."""
 
     name = "apk"
+    interest = PathInterest(suffixes=(INSTALLED_PATH,))
 
     def plan(self, path: str, size: int, mode: int) -> ReadPlan | None:
         return ReadPlan(max_bytes=MAX_BYTES) if path == INSTALLED_PATH else None

@@ -13,6 +13,7 @@ from auditapp.catalog.interface import (
     ImageFiles,
     OsRelease,
     Package,
+    PathInterest,
     ReadPlan,
     Skipped,
 )
@@ -178,6 +179,7 @@ def _is_status_d(path: str) -> bool:
 
 class DpkgCataloger:
     name = "dpkg"
+    interest = PathInterest(suffixes=(STATUS_PATH,), prefixes=(STATUS_DIR,))
 
     def plan(self, path: str, size: int, mode: int) -> ReadPlan | None:
         if path == STATUS_PATH or _is_status_d(path):

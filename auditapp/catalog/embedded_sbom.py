@@ -24,6 +24,7 @@ from auditapp.catalog.interface import (
     ImageFiles,
     OsRelease,
     Package,
+    PathInterest,
     ReadPlan,
     Skipped,
 )
@@ -285,6 +286,7 @@ class EmbeddedSbomCataloger:
     component's bom-ref as its path: the same library in two SBOMs is two packages."""
 
     name = "sbom"
+    interest = PathInterest(suffixes=(PIP_VENDOR_SBOM, ".json"))
 
     def plan(self, path: str, size: int, mode: int) -> ReadPlan | None:
         return ReadPlan(max_bytes=MAX_BYTES) if is_sbom_path(path) else None

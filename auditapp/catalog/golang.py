@@ -15,6 +15,7 @@ from auditapp.catalog.interface import (
     ImageFiles,
     OsRelease,
     Package,
+    PathInterest,
     RandomAccess,
     ReadPlan,
     Skipped,
@@ -300,6 +301,7 @@ class GoBinaryCataloger:
     """Modules compiled into Go executables, plus the Go standard library they were built with."""
 
     name = "go"
+    interest = PathInterest(executables=True)
 
     def plan(self, path: str, size: int, mode: int) -> ReadPlan | None:
         return _PLAN if mode & 0o111 else None

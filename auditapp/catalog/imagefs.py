@@ -8,11 +8,11 @@ Only files some cataloger planned are read; everything else is metadata.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from auditapp.catalog.interface import Cataloger, FileInfo, ReadPlan
+from auditapp.catalog.interface import Cataloger, FileInfo, PathInterest, ReadPlan
 from auditapp.formats.streams import LayerSource, StreamError
 from auditapp.formats.tar import EntryType, TarEntry, TarError, TarLimits, TarReader
 
@@ -67,6 +67,13 @@ class _Node:
 
 
 @dataclass
+class _Index:
+    planned: list[FileInfo] = field(default_factory=list)
+    setid: list[FileInfo] = field(default_factory=list)
+    symlinks: list[str] = field(default_factory=list)
+
+
+@dataclass
 class MergedImage:
     """The merged view (implements `ImageFiles`) plus what went wrong while building it."""
 
@@ -75,7 +82,7 @@ class MergedImage:
     notes: list[str] = field(default_factory=list)  # unusual but harmless
     entries: int = 0
     bytes_read: int = 0
-    _planned: list[FileInfo] | None = None
+    _index: _Index | None = None
 
     @property
     def complete(self) -> bool:
@@ -97,13 +104,7 @@ class MergedImage:
         return node.problem if node is not None else None
 
     def planned(self) -> Iterator[FileInfo]:
-        if self._planned is None:  # the view is final once built; walk it once
-            self._planned = [
-                FileInfo(path, node.size, node.mode, node.layer)
-                for path, node in self.walk()
-                if node.planned
-            ]
-        return iter(self._planned)
+        return iter(self._indexed().planned)
 
     # -- the rest --------------------------------------------------------------------------
     def walk(self) -> Iterator[tuple[str, _Node]]:
@@ -124,17 +125,27 @@ class MergedImage:
         """Symbolic links at paths a cataloger wants whose target is not a file in the image
         (a database moved away behind a link must not read as "no packages")."""
         return [
-            path
-            for path, node in self.walk()
-            if node.type is EntryType.SYMLINK and wanted(path) and self.info(path) is None
+            path for path in self._indexed().symlinks if wanted(path) and self.info(path) is None
         ]
 
     def setid_files(self) -> list[FileInfo]:
-        return [
-            FileInfo(path, node.size, node.mode, node.layer)
-            for path, node in self.walk()
-            if node.type is EntryType.FILE and node.mode & 0o6000
-        ]
+        return list(self._indexed().setid)
+
+    def _indexed(self) -> _Index:
+        """What the catalogers ask about, from one walk (the view is final once built)."""
+        if self._index is None:
+            index = _Index()
+            file, symlink = EntryType.FILE, EntryType.SYMLINK
+            for path, node in self.walk():
+                if node.type is file:
+                    if node.planned:
+                        index.planned.append(FileInfo(path, node.size, node.mode, node.layer))
+                    if node.mode & 0o6000:
+                        index.setid.append(FileInfo(path, node.size, node.mode, node.layer))
+                elif node.type is symlink:
+                    index.symlinks.append(path)
+            self._index = index
+        return self._index
 
     def _lookup(self, path: str, follow_last: bool = True) -> _Node | None:
         """Resolve `path` in the merged view, following symlinks inside the image only."""
@@ -194,6 +205,14 @@ class ImageScanner:
     def __init__(self, catalogers: Sequence[Cataloger], limits: ScanLimits | None = None):
         self._catalogers = catalogers
         self._limits = limits or ScanLimits()
+        interests = [getattr(c, "interest", None) for c in catalogers]
+        # One test for every file of every layer: a file no cataloger can want is not asked
+        # about; a cataloger without an interest is asked about every file.
+        self._interest: PathInterest | None = (
+            PathInterest.union([i for i in interests if isinstance(i, PathInterest)])
+            if all(isinstance(i, PathInterest) for i in interests)
+            else None
+        )
 
     def scan(self, layers: Sequence[LayerSource]) -> MergedImage:
         image = MergedImage()
@@ -209,6 +228,8 @@ class ImageScanner:
         return image
 
     def _plan(self, path: str, size: int, mode: int) -> ReadPlan | None:
+        if self._interest is not None and not self._interest.admits(path, mode):
+            return None
         for cataloger in self._catalogers:
             plan = cataloger.plan(path, size, mode)
             if plan is not None:
@@ -219,42 +240,50 @@ class ImageScanner:
         limits = TarLimits(max_entries=self._limits.max_entries, deadline=self._limits.deadline)
         reader = TarReader(stream, seekable=layer.seekable, limits=limits)
         added: list[tuple[list[str], _Node]] = []
+        by_path: dict[str, _Node] = {}  # this layer's entries, for hard links: the last wins
         deletions: list[list[str]] = []
         opaque: list[list[str]] = []
-        for entry in reader:
+        digest = layer.digest
+        file_type, dir_type, hardlink_type = EntryType.FILE, EntryType.DIR, EntryType.HARDLINK
+        for entry in reader:  # once per entry of every layer: kept to plain string work
             image.entries += 1
-            path = _normal(entry.name)
-            if path is None:
-                image.problems.append(
-                    f"layer {layer.digest}: entry {entry.name!r} climbs out of the image; ignored"
-                )
-                continue
-            if not path:
-                continue  # the root itself
-            if entry.name.startswith("/"):
-                image.notes.append(
-                    f"layer {layer.digest}: absolute name {entry.name!r} read as "
-                    f"{path!r} inside the image"
-                )
+            name = entry.name
+            path = name[:-1] if name.endswith("/") else name
             parts = path.split("/")
+            if "" in parts or "." in parts or ".." in parts or "\\" in path:
+                normal = _normal(name)  # the rare odd name: the careful way
+                if normal is None:
+                    image.problems.append(
+                        f"layer {digest}: entry {name!r} climbs out of the image; ignored"
+                    )
+                    continue
+                if not normal:
+                    continue  # the root itself
+                if name.startswith("/"):
+                    image.notes.append(
+                        f"layer {digest}: absolute name {name!r} read as {normal!r} "
+                        "inside the image"
+                    )
+                path, parts = normal, normal.split("/")
             base = parts[-1]
-            if base == OPAQUE:
-                opaque.append(parts[:-1])
-                continue
             if base.startswith(WHITEOUT):
-                if base == WHITEOUT or base.startswith(".wh..wh."):
-                    image.notes.append(f"layer {layer.digest}: odd whiteout {path!r} ignored")
+                if base == OPAQUE:
+                    opaque.append(parts[:-1])
+                elif base == WHITEOUT or base.startswith(".wh..wh."):
+                    image.notes.append(f"layer {digest}: odd whiteout {path!r} ignored")
                 else:
                     deletions.append([*parts[:-1], base[len(WHITEOUT) :]])
                 continue
-            node = _Node(entry.type, entry.size, entry.mode, layer.digest, entry.linkname)
-            if entry.type is EntryType.DIR:
+            kind = entry.type
+            node = _Node(kind, entry.size, entry.mode, digest, entry.linkname)
+            if kind is dir_type:
                 node.children = {}
-            elif entry.type is EntryType.FILE:
+            elif kind is file_type:
                 self._read_planned(image, reader, entry, path, node)
-            elif entry.type is EntryType.HARDLINK:
-                self._resolve_hardlink(image, added, node, path)
+            elif kind is hardlink_type:
+                self._resolve_hardlink(image, by_path, node, path)
             added.append((parts, node))
+            by_path[path] = node
         # What this layer deletes goes first, so its own additions survive (OCI image spec).
         for parts in opaque:
             directory = image._get(parts)
@@ -264,8 +293,7 @@ class ImageScanner:
             parent = image._get(parts[:-1])
             if parent is not None and parent.children is not None:
                 parent.children.pop(parts[-1], None)
-        for parts, node in added:
-            _insert(image.root, parts, node)
+        _Inserter(image.root).insert_all(added)
 
     def _read_planned(
         self, image: MergedImage, reader: TarReader, entry: TarEntry, path: str, node: _Node
@@ -304,14 +332,17 @@ class ImageScanner:
             node.problem = str(error) or error.__class__.__name__
 
     def _resolve_hardlink(
-        self, image: MergedImage, added: list[tuple[list[str], _Node]], node: _Node, path: str
+        self,
+        image: MergedImage,
+        by_path: dict[str, _Node],
+        node: _Node,
+        path: str,
     ) -> None:
         """A hard link shares its target's content: look in this layer first, then below."""
         target_path = _normal(node.linkname)
         target = None
         if target_path:
-            parts = target_path.split("/")
-            target = next((n for p, n in reversed(added) if p == parts), None) or image._get(parts)
+            target = by_path.get(target_path) or image._get(target_path.split("/"))
         if target is None or target.type is not EntryType.FILE:
             node.type = EntryType.OTHER
             node.problem = f"hard link to {node.linkname!r}, which is not a file in the image"
@@ -324,21 +355,43 @@ class ImageScanner:
             node.problem = f"hard link to {node.linkname!r}, whose content was not read"
 
 
-def _insert(root: _Node, parts: list[str], node: _Node) -> None:
-    directory = root
-    for part in parts[:-1]:
-        children = directory.children
-        assert children is not None
-        child = children.get(part)
-        if child is None or child.children is None:
-            # a missing parent, or a file/link where a directory is needed: a directory wins
-            child = _Node(EntryType.DIR, children={})
-            children[part] = child
-        directory = child
-    children = directory.children
-    assert children is not None
-    existing = children.get(parts[-1])
-    if node.type is EntryType.DIR and existing is not None and existing.children is not None:
-        existing.mode, existing.layer = node.mode, node.layer  # keep what lower layers put in it
-        return
-    children[parts[-1]] = node
+class _Inserter:
+    """Puts one layer's entries into the merged tree. Entries come grouped by folder, so the
+    folder of the previous entry is remembered instead of walked to from the root each time."""
+
+    def __init__(self, root: _Node) -> None:
+        self._root = root
+        self._folders: dict[tuple[str, ...], _Node] = {(): root}
+
+    def insert_all(self, entries: Iterable[tuple[list[str], _Node]]) -> None:
+        folders = self._folders
+        for parts, node in entries:
+            key = tuple(parts[:-1])
+            directory = folders.get(key)
+            if directory is None:
+                directory = self._folder(key)
+            children = directory.children
+            assert children is not None
+            name = parts[-1]
+            existing = children.get(name)
+            if existing is not None and existing.children is not None:
+                if node.type is EntryType.DIR:  # keep what lower layers put in it
+                    existing.mode, existing.layer = node.mode, node.layer
+                    continue
+                folders.clear()  # a folder replaced by a file: forget folders under it
+                folders[()] = self._root
+            children[name] = node
+
+    def _folder(self, key: tuple[str, ...]) -> _Node:
+        directory = self._root
+        for depth, part in enumerate(key, 1):
+            children = directory.children
+            assert children is not None
+            child = children.get(part)
+            if child is None or child.children is None:
+                # a missing parent, or a file/link where a directory is needed: a directory wins
+                child = _Node(EntryType.DIR, children={})
+                children[part] = child
+            directory = child
+            self._folders[key[:depth]] = directory
+        return directory

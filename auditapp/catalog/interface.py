@@ -8,7 +8,7 @@ resolved inside the image) and each cataloger gets the merged view as `ImageFile
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -40,6 +40,38 @@ class ReadPlan:
     # Instead of `transform`: read only the parts needed, at any offset (e.g. an ELF file's
     # headers and one section); on a layer that cannot seek the file is read whole first.
     reader: Callable[[RandomAccess], bytes] | None = None
+
+
+@dataclass(frozen=True)
+class PathInterest:
+    """A cheap test that every path a cataloger could plan passes (it may pass more): the path,
+    in lower case, ends with one of `suffixes` or starts with one of `prefixes`, or the file
+    is executable and `executables` is set. The image walk asks `plan` only about files that
+    pass some cataloger's interest, which spares most files of an image every `plan` call."""
+
+    suffixes: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ()
+    executables: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "suffixes", tuple(s.lower() for s in self.suffixes))
+        object.__setattr__(self, "prefixes", tuple(p.lower() for p in self.prefixes))
+
+    def admits(self, path: str, mode: int) -> bool:
+        low = path.lower()
+        return (
+            low.endswith(self.suffixes)
+            or low.startswith(self.prefixes)
+            or (self.executables and bool(mode & 0o111))
+        )
+
+    @staticmethod
+    def union(interests: Sequence[PathInterest]) -> PathInterest:
+        return PathInterest(
+            tuple(dict.fromkeys(s for i in interests for s in i.suffixes)),
+            tuple(dict.fromkeys(p for i in interests for p in i.prefixes)),
+            any(i.executables for i in interests),
+        )
 
 
 @dataclass(frozen=True)
@@ -129,7 +161,9 @@ class ImageFiles(Protocol):
 
 class Cataloger(Protocol):
     """One ecosystem. `plan` is called for every regular file of every layer, so it must be
-    cheap: decide from the path (and size/mode) alone."""
+    cheap: decide from the path (and size/mode) alone. A cataloger may also have an
+    `interest` attribute, a `PathInterest` every path it plans passes; the image walk then
+    asks it only about files that pass."""
 
     name: str
 

@@ -20,6 +20,7 @@ from auditapp.catalog.interface import (
     ImageFiles,
     OsRelease,
     Package,
+    PathInterest,
     ReadPlan,
     Skipped,
 )
@@ -213,6 +214,7 @@ class JavaArchiveCataloger:
     """Maven artifacts in jar/war/ear files, and in the archives packed inside them."""
 
     name = "java"
+    interest = PathInterest(suffixes=ARCHIVE_SUFFIXES)
 
     def __init__(self, limits: Limits = Limits()) -> None:
         transform = functools.partial(extract_archives, limits=limits)

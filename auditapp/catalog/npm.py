@@ -25,6 +25,7 @@ from auditapp.catalog.interface import (
     ImageFiles,
     OsRelease,
     Package,
+    PathInterest,
     ReadPlan,
     Skipped,
 )
@@ -222,6 +223,7 @@ def read_lockfile(data: bytes, info: FileInfo) -> LockReading:
 
 class NpmCataloger:
     name = "npm"
+    interest = PathInterest(suffixes=(MANIFEST, LOCKFILE))
 
     def plan(self, path: str, size: int, mode: int) -> ReadPlan | None:
         if is_installed_manifest(path) or is_project_file(path, MANIFEST):

@@ -12,6 +12,7 @@ from auditapp.catalog.interface import (
     CatalogResult,
     ImageFiles,
     OsRelease,
+    PathInterest,
     ReadPlan,
     Skipped,
 )
@@ -135,6 +136,7 @@ class OsReleaseCataloger:
     """Finds no packages; tells the other catalogers which distribution they are looking at."""
 
     name = "os-release"
+    interest = PathInterest(suffixes=(ETC_PATH, LIB_PATH))
 
     def plan(self, path: str, size: int, mode: int) -> ReadPlan | None:
         return ReadPlan(max_bytes=MAX_BYTES) if path in (ETC_PATH, LIB_PATH) else None

@@ -16,6 +16,7 @@ from auditapp.catalog.interface import (
     ImageFiles,
     OsRelease,
     Package,
+    PathInterest,
     ReadPlan,
     Skipped,
 )
@@ -103,6 +104,7 @@ class PythonCataloger:
     packages, each with its own path."""
 
     name = "python"
+    interest = PathInterest(suffixes=SUFFIXES)
 
     def plan(self, path: str, size: int, mode: int) -> ReadPlan | None:
         return ReadPlan(max_bytes=MAX_BYTES) if is_metadata_path(path) else None

@@ -21,6 +21,7 @@ from auditapp.catalog.interface import (
     ImageFiles,
     OsRelease,
     Package,
+    PathInterest,
     ReadPlan,
     Skipped,
 )
@@ -257,6 +258,7 @@ class RpmCataloger:
     imported signing keys, not software: they are left out and counted in a note."""
 
     name = "rpm"
+    interest = PathInterest(suffixes=SQLITE_PATHS)
 
     def __init__(self, timeout: float = 10.0) -> None:
         self.timeout = timeout

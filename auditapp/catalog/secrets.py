@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import re
 
-from auditapp.catalog.interface import CatalogResult, ImageFiles, OsRelease, ReadPlan, SecretFile
+from auditapp.catalog.interface import (
+    CatalogResult,
+    ImageFiles,
+    OsRelease,
+    PathInterest,
+    ReadPlan,
+    SecretFile,
+)
 
 MAX_BYTES = 1024 * 1024
 
@@ -38,6 +45,7 @@ _SKIP_PREFIXES = ("usr/share/", "usr/lib/python", "usr/local/lib/python", "etc/s
 
 class SecretFileScanner:
     name = "secrets"
+    interest = PathInterest(suffixes=(*_NAMED_ENDINGS, *_KEY_SUFFIXES, *_KEY_FILES))
 
     def plan(self, path: str, size: int, mode: int) -> ReadPlan | None:
         """Called for every file of every layer: plain string tests only."""

@@ -11,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from auditapp.evidence.errors import EvidenceError
+from auditapp.formats.digests import DigestCancelled, file_digests, range_digest
 from auditapp.formats.streams import FileRange, LayerSource, compression_of, decompressed
 from auditapp.formats.tar import EntryType, TarError, TarLimits, TarReader
 
@@ -238,44 +240,46 @@ class ImageArchive:
 
         return LayerSource(layer.diff_id, open_layer, seekable=layer.compression == "none")
 
-    def verify(self) -> tuple[str, dict[LayerRef, str | None]]:
-        """One read of the archive: its own SHA-256 ("" for a folder) and, for every layer of
-        every image, None when its bytes match its digest, else what is wrong."""
+    def verify(
+        self, cancelled: Callable[[], bool] = lambda: False
+    ) -> tuple[str, dict[LayerRef, str | None]]:
+        """The archive's own SHA-256 ("" for a folder) and, for every layer of every image,
+        None when its bytes match its digest, else what is wrong. An archive is read once for
+        both (see `file_digests`). `cancelled` is asked between chunks."""
         layers = sorted(
             {layer for image in self.images for layer in image.layers},
             key=lambda layer: (layer.file, layer.start),
         )
         if self.is_directory:
-            return "", {layer: self.verify_layer(layer) for layer in layers}
-        whole = hashlib.sha256()
-        digests = {layer: hashlib.sha256() for layer in layers}
-        position = 0
-        with self.path.open("rb") as handle:
-            while chunk := handle.read(4 * 1024 * 1024):
-                whole.update(chunk)
-                end = position + len(chunk)
-                for layer in layers:
-                    low, high = max(layer.start, position), min(layer.start + layer.length, end)
-                    if low < high:
-                        digests[layer].update(chunk[low - position : high - position])
-                position = end
-        return whole.hexdigest(), {
-            layer: _mismatch(layer, "sha256:" + digests[layer].hexdigest()) for layer in layers
+            return "", {layer: self.verify_layer(layer, cancelled) for layer in layers}
+        try:
+            digests = file_digests(
+                str(self.path), [(layer.start, layer.length) for layer in layers], cancelled
+            )
+        except DigestCancelled as error:
+            raise EvidenceError(str(error)) from error
+        except OSError as error:
+            raise EvidenceError(f"cannot read {self.path}: {error.strerror}") from error
+        return digests.whole, {
+            layer: _checked(layer, digest)
+            for layer, digest in zip(layers, digests.ranges, strict=True)
         }
 
-    def verify_layer(self, layer: LayerRef) -> str | None:
+    def verify_layer(
+        self, layer: LayerRef, cancelled: Callable[[], bool] = lambda: False
+    ) -> str | None:
         """None when the stored bytes match the layer's digest, else what is wrong."""
-        digest = hashlib.sha256()
-        with open(layer.file, "rb") as handle:
-            handle.seek(layer.start)
-            left = layer.length
-            while left:
-                chunk = handle.read(min(left, 4 * 1024 * 1024))
-                if not chunk:
-                    return f"layer {layer.digest} is truncated"
-                digest.update(chunk)
-                left -= len(chunk)
-        return _mismatch(layer, "sha256:" + digest.hexdigest())
+        try:
+            digest = range_digest(layer.file, layer.start, layer.length, cancelled)
+        except DigestCancelled as error:
+            raise EvidenceError(str(error)) from error
+        return _checked(layer, digest)
+
+
+def _checked(layer: LayerRef, digest: str | None) -> str | None:
+    if digest is None:
+        return f"layer {layer.digest} is truncated"
+    return _mismatch(layer, "sha256:" + digest)
 
 
 def _mismatch(layer: LayerRef, actual: str) -> str | None:

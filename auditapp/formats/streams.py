@@ -38,6 +38,7 @@ class FileRange(io.RawIOBase):
 
     def __init__(self, path: str, start: int, length: int) -> None:
         self._file = open(path, "rb")  # noqa: SIM115 - closed in close()
+        self._fd = self._file.fileno()
         self._start, self._length, self._pos = start, length, 0
 
     def readable(self) -> bool:
@@ -56,8 +57,10 @@ class FileRange(io.RawIOBase):
 
     def pread(self, offset: int, size: int) -> bytes:
         """Up to `size` bytes at `offset` within the range, without moving the position."""
-        size = max(0, min(size, self._length - offset))
-        return os.pread(self._file.fileno(), size, self._start + offset) if size else b""
+        left = self._length - offset  # called once per tar header: kept lean
+        if size > left:
+            size = max(left, 0)
+        return os.pread(self._fd, size, self._start + offset) if size else b""
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         want = min(len(buffer), self._length - self._pos)

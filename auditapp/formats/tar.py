@@ -12,9 +12,11 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
+from zlib import adler32
 
 BLOCK = 512
+ZERO_BLOCK = bytes(BLOCK)
 SKIP_CHUNK = 1024 * 1024
 
 
@@ -54,8 +56,7 @@ class TarLimits:
     deadline: float | None = None  # time.monotonic() value after which we stop
 
 
-@dataclass(frozen=True)
-class TarEntry:
+class TarEntry(NamedTuple):  # a tuple: made once per entry of every layer, so made cheaply
     name: str  # as stored (undecodable bytes kept as surrogate escapes)
     type: EntryType
     size: int  # bytes of data that follow the header
@@ -117,48 +118,58 @@ class TarReader:
     def __iter__(self) -> Iterator[TarEntry]:
         pax_global: dict[str, str] = {}
         pending: dict[str, str] = {}
+        # This loop runs once per entry of every layer, so it keeps to locals and C calls.
+        limits, types, other, monotonic = self._limits, _TYPES, EntryType.OTHER, time.monotonic
         while True:
-            self._skip_rest()
+            if self._remaining or self._padding or self._pread is None:
+                self._skip_rest()
             offset = self._pos
             header = self._raw_read(BLOCK)
-            if not header:
-                return  # tolerated: some writers omit the end-of-archive blocks
             if len(header) != BLOCK:
+                if not header:
+                    return  # tolerated: some writers omit the end-of-archive blocks
                 raise TarError(f"truncated archive: partial header at offset {offset}")
             self._pos += BLOCK
-            if header == bytes(BLOCK):
+            if header == ZERO_BLOCK:
                 return
-            self._check_limits(offset)
+            if self.entries >= limits.max_entries:
+                raise TarError(f"more than {limits.max_entries} entries (at offset {offset})")
+            if limits.deadline is not None and monotonic() > limits.deadline:
+                raise TarError(f"time limit reached while reading (at offset {offset})")
             kind, size, mode, name, linkname = _parse_header(header, offset)
             self._remaining = size
             self._padding = -size % BLOCK
-            if kind in (b"x", b"g"):
-                records = _parse_pax(
-                    self._read_meta(size, self._limits.max_pax_bytes, offset), offset
-                )
-                (pax_global if kind == b"g" else pending).update(records)
+            if kind in _META_KINDS:
+                self._read_meta_entry(kind, size, offset, pax_global, pending)
                 continue
-            if kind in (b"L", b"K"):
-                text = self._read_meta(size, self._limits.max_name_bytes, offset)
-                value = text.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
-                pending["path" if kind == b"L" else "linkpath"] = value
-                continue
-            fields = {**pax_global, **pending}
-            pending = {}
-            if "size" in fields:
-                size = _pax_int(fields["size"], offset)
-                self._remaining = size
-                self._padding = -size % BLOCK
-            entry_type = _TYPES.get(kind, EntryType.OTHER)
+            if pending or pax_global:
+                fields = {**pax_global, **pending}
+                pending = {}
+                if "size" in fields:
+                    size = _pax_int(fields["size"], offset)
+                    self._remaining = size
+                    self._padding = -size % BLOCK
+                name = fields.get("path", name)
+                linkname = fields.get("linkpath", linkname)
             self.entries += 1
-            yield TarEntry(
-                name=fields.get("path", name),
-                type=entry_type,
-                size=size,
-                mode=mode,
-                linkname=fields.get("linkpath", linkname),
-                offset=self._pos,
-            )
+            yield TarEntry(name, types.get(kind, other), size, mode, linkname, self._pos)
+
+    def _read_meta_entry(
+        self,
+        kind: bytes,
+        size: int,
+        offset: int,
+        pax_global: dict[str, str],
+        pending: dict[str, str],
+    ) -> None:
+        """A PAX header (x: for the next entry, g: for all that follow) or a GNU long name."""
+        if kind in (b"x", b"g"):
+            records = _parse_pax(self._read_meta(size, self._limits.max_pax_bytes, offset), offset)
+            (pax_global if kind == b"g" else pending).update(records)
+            return
+        text = self._read_meta(size, self._limits.max_name_bytes, offset)
+        value = text.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+        pending["path" if kind == b"L" else "linkpath"] = value
 
     def _raw_read(self, size: int) -> bytes:
         """Read at the current position (the position itself is moved by the callers)."""
@@ -194,34 +205,35 @@ class TarReader:
                 count -= len(chunk)
                 self._pos += len(chunk)
 
-    def _check_limits(self, offset: int) -> None:
-        if self.entries >= self._limits.max_entries:
-            raise TarError(f"more than {self._limits.max_entries} entries (at offset {offset})")
-        deadline = self._limits.deadline
-        if deadline is not None and time.monotonic() > deadline:
-            raise TarError(f"time limit reached while reading (at offset {offset})")
+
+_META_KINDS = frozenset((b"x", b"g", b"L", b"K"))
 
 
 def _parse_header(header: bytes, offset: int) -> tuple[bytes, int, int, str, str]:
-    stored = _octal(header[148:156], "checksum", offset)
-    unsigned = sum(header) - sum(header[148:156]) + 8 * 32
-    if stored != unsigned and stored != _signed_sum(header):
+    checksum_field = header[148:156]
+    stored = _octal(checksum_field, "checksum", offset)
+    # The sum of all 512 bytes, in C: adler32's low half is 1 + the byte sum (mod 65521),
+    # exact for 256 bytes (at most 65280), so two halves give the whole sum.
+    total = (adler32(header[:256]) & 0xFFFF) + (adler32(header[256:]) & 0xFFFF) - 2
+    if stored != total - sum(checksum_field) + 8 * 32 and stored != _signed_sum(header):
         raise TarError(f"bad header checksum at offset {offset} (not a tar archive, or corrupt)")
     size = _number(header[124:136], "size", offset)
     mode = _number(header[100:108], "mode", offset) & 0o7777
-    name = _cstring(header[0:100])
+    end = header.find(0, 0, 100)
+    name = header[: end if end >= 0 else 100]
     if header[257:263] == b"ustar\0":  # POSIX ustar: a prefix extends the name
-        prefix = _cstring(header[345:500])
+        end = header.find(0, 345, 500)
+        prefix = header[345 : end if end >= 0 else 500]
         if prefix:
             name = prefix + b"/" + name
-    linkname = _cstring(header[157:257])
-    kind = header[156:157]
+    end = header.find(0, 157, 257)
+    linkname = header[157 : end if end >= 0 else 257]
     return (
-        kind,
+        header[156:157],
         size,
         mode,
         name.decode("utf-8", "surrogateescape"),
-        linkname.decode("utf-8", "surrogateescape"),
+        linkname.decode("utf-8", "surrogateescape") if linkname else "",
     )
 
 
@@ -231,18 +243,18 @@ def _signed_sum(header: bytes) -> int:
     return sum(b - 256 if b > 127 else b for b in chunk)
 
 
-def _cstring(field: bytes) -> bytes:
-    return field.split(b"\0", 1)[0]
-
-
 def _octal(field: bytes, what: str, offset: int) -> int:
-    text = field.replace(b"\0", b" ").strip()
-    if not text:
-        return 0
-    try:
-        return int(text, 8)
+    try:  # the usual field: digits, then NULs or spaces
+        value = int(field.rstrip(b"\0 ") or b"0", 8)
     except ValueError:
-        raise TarError(f"bad {what} field {field!r} in the header at offset {offset}") from None
+        text = field.replace(b"\0", b" ").strip()
+        try:
+            value = int(text, 8) if text else 0
+        except ValueError:
+            raise TarError(f"bad {what} field {field!r} in the header at offset {offset}") from None
+    if value < 0:  # int() takes a sign; a negative size would walk backwards
+        raise TarError(f"negative {what} field {field!r} in the header at offset {offset}")
+    return value
 
 
 def _number(field: bytes, what: str, offset: int) -> int:

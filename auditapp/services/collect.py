@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from auditapp.evidence.redaction import SecretFinding
 from auditapp.progress import NoProgress, Progress, check_cancelled
@@ -261,30 +261,39 @@ class _Storer:
         self.session.flush()
         self.session.execute(delete(Package).where(Package.image_id == row.id))
         self.session.execute(delete(InventorySkip).where(InventorySkip.image_id == row.id))
-        self.session.add_all(
-            Package(
-                image_id=row.id,
-                ecosystem=_text(p.ecosystem, 20),
-                name=_text(p.name),
-                version=_text(p.version),
-                purl=_text(p.purl),
-                path=_text(p.path),
-                layer=_text(p.layer, 100),
-                licenses=json.dumps(p.licenses),
-                source_name=_text(p.source_name),
-                source_version=_text(p.source_version),
+        # Core bulk inserts (one executemany each): an image holds thousands of packages.
+        if inventory.packages:
+            self.session.execute(
+                insert(Package),
+                [
+                    {
+                        "image_id": row.id,
+                        "ecosystem": _text(p.ecosystem, 20),
+                        "name": _text(p.name),
+                        "version": _text(p.version),
+                        "purl": _text(p.purl),
+                        "path": _text(p.path),
+                        "layer": _text(p.layer, 100),
+                        "licenses": json.dumps(p.licenses),
+                        "source_name": _text(p.source_name),
+                        "source_version": _text(p.source_version),
+                    }
+                    for p in inventory.packages
+                ],
             )
-            for p in inventory.packages
-        )
-        self.session.add_all(
-            InventorySkip(
-                image_id=row.id,
-                cataloger=_text(s.cataloger, 30),
-                path=_text(s.path),
-                reason=_text(s.reason),
+        if inventory.skipped:
+            self.session.execute(
+                insert(InventorySkip),
+                [
+                    {
+                        "image_id": row.id,
+                        "cataloger": _text(s.cataloger, 30),
+                        "path": _text(s.path),
+                        "reason": _text(s.reason),
+                    }
+                    for s in inventory.skipped
+                ],
             )
-            for s in inventory.skipped
-        )
         if not self._refers_to(result):
             self.component(name, image_ref=name, image_digest=result.digest)
 

@@ -7,20 +7,23 @@ leaves the database as it was; `services.collect` then stores it all in one tran
 from __future__ import annotations
 
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditapp.catalog.imagefs import ScanLimits
 from auditapp.catalog.inventory import Inventory, take_inventory
 from auditapp.catalog.registry import default_catalogers, os_detector
 from auditapp.evidence.archive import ArchivedImage, ImageArchive
-from auditapp.evidence.compose_model import ComposeProject
 from auditapp.evidence.engine_snapshot import EngineObject, EngineSnapshot, redact_image
 from auditapp.evidence.redaction import SecretFinding
 from auditapp.progress import Progress, check_cancelled
+
+if TYPE_CHECKING:  # PyYAML and the compose model only when compose files are collected
+    from auditapp.evidence.compose_model import ComposeProject
 
 SCAN_SECONDS = 900  # wall-time cap for reading one image
 
@@ -104,24 +107,29 @@ def _from_engine(
 
 
 def _inventory_archive(archive: ImageArchive, source: str, progress: Progress) -> list[ImageResult]:
-    """Inventory every image of one archive while a second thread hashes the archive once
-    (its own SHA-256 for provenance, and each layer against its digest)."""
+    """Inventory every image of one archive while other threads hash the archive (its own
+    SHA-256 for provenance, and each layer against its digest); see `ImageArchive.verify`."""
     results = []
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        verification = pool.submit(archive.verify)
+    stop = threading.Event()  # set when the inventory fails or is cancelled: hashing ends too
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-verify") as pool:
+        verification = pool.submit(archive.verify, stop.is_set)
         scanned = []
-        for image in archive.images:
-            check_cancelled(progress)
-            name = image.repo_tags[0] if image.repo_tags else image.config_digest[:19]
-            progress.start(f"inventory of {name}", len(image.layers))
-            inventory = take_inventory(
-                [archive.layer_source(layer) for layer in image.layers],
-                default_catalogers(),
-                os_detector(),
-                ScanLimits(deadline=time.monotonic() + SCAN_SECONDS),
-            )
-            progress.advance(len(image.layers))
-            scanned.append((image, name, inventory))
+        try:
+            for image in archive.images:
+                check_cancelled(progress)
+                name = image.repo_tags[0] if image.repo_tags else image.config_digest[:19]
+                progress.start(f"inventory of {name}", len(image.layers))
+                inventory = take_inventory(
+                    [archive.layer_source(layer) for layer in image.layers],
+                    default_catalogers(),
+                    os_detector(),
+                    ScanLimits(deadline=time.monotonic() + SCAN_SECONDS),
+                )
+                progress.advance(len(image.layers))
+                scanned.append((image, name, inventory))
+        except BaseException:
+            stop.set()
+            raise
         archive_sha256, layer_problems = verification.result()
     if archive_sha256:
         source = f"{source} sha256:{archive_sha256}"

@@ -183,3 +183,49 @@ def test_entry_cap_and_deadline() -> None:
 def test_many_empty_entries() -> None:
     data = _archive(tarfile.USTAR_FORMAT, **{f"e{n}": b"" for n in range(20000)})
     assert sum(1 for _ in TarReader(io.BytesIO(data), seekable=True)) == 20000
+
+
+def test_a_minus_sign_in_an_octal_size_is_refused() -> None:
+    # int() accepts a sign; a size of -512 would walk back onto the same header forever
+    raw = bytearray(_archive(tarfile.USTAR_FORMAT, a=b"1"))
+    raw[124:136] = b"-0001000\0\0\0\0"
+    _fix_checksum(raw, 0)
+    with pytest.raises(TarError, match="negative size field"):
+        list(TarReader(io.BytesIO(bytes(raw)), seekable=True))
+
+
+@pytest.mark.parametrize(
+    ("field", "size"),
+    [
+        (b"00000000012\0", 10),  # the usual shape
+        (b"         12 ", 10),  # space padded on both sides
+        (b"\x00\x00\x00000000012", 10),  # leading NULs: the careful path
+        (b"\0" * 12, 0),  # empty means zero
+    ],
+)
+def test_octal_fields_in_every_shape_writers_use(field: bytes, size: int) -> None:
+    assert len(field) == 12
+    raw = bytearray(_archive(tarfile.USTAR_FORMAT, a=b"x" * size))
+    raw[124:136] = field
+    _fix_checksum(raw, 0)
+    assert [(e.name, e.size) for e in TarReader(io.BytesIO(bytes(raw)), seekable=True)] == [
+        ("a", size)
+    ]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_checksum_matches_a_plain_byte_sum_for_any_header(seed: int) -> None:
+    """The reader sums header bytes with adler32 halves; any byte values must give the sum a
+    plain sum() gives, so a header tarfile accepts is accepted and a flipped byte refused."""
+    import random
+
+    rng = random.Random(seed)
+    raw = bytearray(_archive(tarfile.USTAR_FORMAT, a=b""))
+    raw[345:500] = bytes(rng.choice((0, 0xFF, rng.randrange(256))) for _ in range(155))
+    raw[0:1] = b"b"  # a name tarfile can still read as a path
+    _fix_checksum(raw, 0)
+    (entry,) = TarReader(io.BytesIO(bytes(raw)), seekable=True)
+    assert entry.name.endswith("b")
+    raw[400] ^= 0x01
+    with pytest.raises(TarError, match="bad header checksum"):
+        list(TarReader(io.BytesIO(bytes(raw)), seekable=True))
