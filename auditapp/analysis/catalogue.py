@@ -5,11 +5,13 @@ from __future__ import annotations
 from auditapp.analysis import (
     blast,
     collected,
+    daemon,
     image,
     network,
     runtime,
     seccomp_rules,
     template_rules,
+    topology,
 )
 from auditapp.analysis.interface import Rule
 
@@ -19,6 +21,8 @@ ALL_RULES: tuple[Rule, ...] = (
     *image.RULES,
     *template_rules.RULES,
     *seccomp_rules.RULES,
+    *daemon.RULES,
+    *topology.RULES,
     *network.RULES,
     *blast.RULES,
 )

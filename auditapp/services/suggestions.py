@@ -98,13 +98,16 @@ def _judge(
         return None
     failing_parts: list[str] = []
     checked: dict[str, set[str]] = {}
-    for outcome in outcomes:
+    judged = [o for o in outcomes if not _undecided(o)]
+    undecided = len(judged) < len(outcomes)
+    for outcome in judged:
         noun = NOUNS[outcome.rule.scope]
         checked.setdefault(noun, set()).update(outcome.subjects)
         hits = [
             h
             for h in outcome.hits
             if (outcome.rule.id, h.component, h.location) not in false_positive
+            and h.detail.get("verdict", "fail") == "fail"
         ]
         failing = sorted({h.subject or h.component for h in hits})
         if failing:
@@ -115,11 +118,18 @@ def _judge(
                 if outcome.rule.scope != "daemon"
                 else f"the daemon fails “{outcome.rule.title}”"
             )
-    rules = sorted(o.rule.id for o in outcomes)
+    rules = sorted(o.rule.id for o in judged)
     if failing_parts:
         return Status.NOT_IN_PLACE, "; ".join(failing_parts), rules
+    if undecided:
+        return None  # a rule could not tell from the evidence: a question for people
     looked_at = ", ".join(f"{len(s)} {noun}" for noun, s in sorted(checked.items()))
     return Status.IN_PLACE, f"{len(rules)} rule(s) checked {looked_at}: none failed", rules
+
+
+def _undecided(outcome: RuleOutcome) -> bool:
+    """A rule whose every hit says it could not tell (the evidence did not answer it)."""
+    return bool(outcome.hits) and all(h.detail.get("verdict") == "unknown" for h in outcome.hits)
 
 
 def _names(names: list[str]) -> str:
