@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,14 +17,22 @@ from sqlalchemy.orm import Session
 from auditapp.services.vulndb import EcosystemStatus, status
 from auditapp.services.workspace import Caller, Workspace, load_audit
 from auditapp.store.models import Advisory, Affected, Component, Image, Package, VexStatement
-from auditapp.vulns.matching import AffectedEntry, Target, evaluate, scheme_for, target_for
+from auditapp.vulns.matching import (
+    ParsedVersion,
+    judge,
+    parse_version,
+    release_of,
+    scheme_for,
+    target_for,
+)
 from auditapp.vulns.severity import RATINGS, Severity, severity_of
+from auditapp.vulns.stored_json import JsonVersions, loads
 
 CHUNK = 400
 _PREFERENCE = ("CVE-", "GHSA-", "PYSEC-", "GO-", "RUSTSEC-", "DSA-", "DLA-", "USN-", "ALSA-")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VulnView:
     id: str  # the representative id (a CVE when there is one)
     aliases: tuple[str, ...]  # every other id of the same vulnerability
@@ -69,20 +77,8 @@ def list_vulns(
             for v in session.scalars(select(VexStatement).where(VexStatement.audit_id == audit.id))
         }
     freshness = {s.ecosystem: s for s in status(ws, max_age_days=max_age_days)}
-    views = []
-    for view in found:
-        age = freshness.get(view.ecosystem)
-        disposition = next(
-            (
-                dispositions[(view.purl, i)]
-                for i in (view.id, *view.aliases)
-                if (view.purl, i) in dispositions
-            ),
-            "",
-        )
-        views.append(
-            replace(view, disposition=disposition, data_age_days=age.age_days if age else None)
-        )
+    ages = {ecosystem: s.age_days for ecosystem, s in freshness.items()}
+    views = [_view(item, vuln, names, dispositions, ages) for item, vuln, names in found]
     if component is not None:
         views = [v for v in views if component in v.components]
     if minimum is not None:
@@ -93,90 +89,115 @@ def list_vulns(
     return VulnReport(tuple(views), tuple(freshness.values()), unevaluable)
 
 
-@dataclass(frozen=True)
-class _Installed:
-    id: int
-    ecosystem: str
-    name: str
-    version: str
-    purl: str
-    path: str
-    image: Image
-    target: Target
+# (ecosystem, name, version, OS release): one installed version, as matching sees it
+At = tuple[str, str, str, str]
+# (name, version, purl, path, image id, At) of one package. Plain tuples of strings and numbers,
+# like the others below that live through matching, so the garbage collector soon stops
+# tracking them: tens of thousands of objects would otherwise make it walk the whole heap.
+_Installed = tuple[str, str, str, str, int, At]
 
 
-def _match_audit(session: Session, audit_id: int) -> tuple[list[VulnView], int]:
+@dataclass(frozen=True, slots=True)
+class _Vuln:
+    """One vulnerability (advisories merged by alias) found at one installed version."""
+
+    id: str
+    aliases: tuple[str, ...]
+    summary: str
+    severity: Severity
+    fixed_versions: tuple[str, ...]
+
+
+def _match_audit(
+    session: Session, audit_id: int
+) -> tuple[list[tuple[_Installed, _Vuln, _ImageNames]], int]:
+    """Every (package, vulnerability) of the audit, in stored package order, and how many
+    evaluations failed. Each installed version is matched once, however many images hold it."""
     images = {i.id: i for i in session.scalars(select(Image).where(Image.audit_id == audit_id))}
     components = list(session.scalars(select(Component).where(Component.audit_id == audit_id)))
+    installed = _installed(session, images)
+    counts: dict[At, int] = {}
+    for *_, at in installed:
+        counts[at] = counts.get(at, 0) + 1
+    hits, unevaluable = match_names(session, counts)
+    advisories = _advisories(session, {a for found in hits.values() for a in found})
+    vulns = {
+        at: [_merged(group, found, advisories) for group in _alias_groups(found, advisories)]
+        for at, found in hits.items()
+    }
+    names = {image_id: _names_of(image, components) for image_id, image in images.items()}
+    return [
+        (item, vuln, names[item[4]]) for item in installed for vuln in vulns.get(item[5], ())
+    ], unevaluable
+
+
+def _installed(session: Session, images: dict[int, Image]) -> list[_Installed]:
+    """The packages of these images that OSV can know about, in stored order."""
     installed: list[_Installed] = []
-    rows = session.execute(
-        select(
-            Package.id,
-            Package.image_id,
-            Package.ecosystem,
-            Package.name,
-            Package.version,
-            Package.purl,
-            Package.path,
-            Package.source_name,
-            Package.source_version,
-        ).where(Package.image_id.in_(images))
+    systems = {image_id: (image.os_id, image.os_version) for image_id, image in images.items()}
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                Package.image_id,
+                Package.ecosystem,
+                Package.name,
+                Package.version,
+                Package.purl,
+                Package.path,
+                Package.source_name,
+                Package.source_version,
+            ).where(Package.image_id.in_(images))
+        )
+        .all()
     )
-    for package_id, image_id, ecosystem, name, version, purl, path, source, source_version in rows:
+    for image_id, ecosystem, name, version, purl, path, source, source_version in rows:
         if ecosystem in ("deb", "apk", "rpm") and "#" in path:
             continue  # an OS package a wheel's own SBOM declares: not of this image's release
-        image = images[image_id]
+        os_id, os_version = systems[image_id]
         target = target_for(
             ecosystem,
             name,
             version,
             source_name=source,
             source_version=source_version,
-            os_id=image.os_id,
-            os_version=image.os_version,
+            os_id=os_id,
+            os_version=os_version,
         )
         if target is not None:
-            installed.append(
-                _Installed(package_id, ecosystem, name, version, purl, path, image, target)
-            )
-    entries = _affected(session, {(i.target.ecosystem_base, i.target.name) for i in installed})
-    hits: dict[int, dict[str, tuple[str, ...]]] = defaultdict(dict)
+            at = (target.ecosystem_base, target.name, target.version, target.release)
+            installed.append((name, version, purl, path, image_id, at))
+    return installed
+
+
+def match_names(
+    session: Session, counts: Mapping[At, int]
+) -> tuple[dict[At, dict[str, tuple[str, ...]]], int]:
+    """The not-withdrawn advisories affecting each installed version (advisory id -> nearest
+    fixes, in stored order), and how many evaluations failed, each counting once per package
+    (`counts` says how many packages are installed at each version).
+
+    Affected entries are read per ecosystem through the (ecosystem_base, name) index, a batch
+    of names per query, and each is judged against every installed version of its name as it
+    arrives, then dropped: only what matched is kept. Each version is parsed once. Ecosystems
+    without a version order are not read, since nothing could be evaluated."""
+    versions: dict[tuple[str, str], tuple[At, ...]] = {}
+    for at in counts:
+        versions[at[:2]] = (*versions.get(at[:2], ()), at)
+    names: dict[str, list[str]] = defaultdict(list)
+    for base, name in versions:
+        names[base].append(name)
+    hits: dict[At, dict[str, tuple[str, ...]]] = {}
     unevaluable = 0
-    for item in installed:
-        candidates = entries.get((item.target.ecosystem_base, item.target.name))
-        scheme = scheme_for(item.target.ecosystem_base) if candidates else None
+    connection = session.connection()
+    for base, batch in sorted(names.items()):
+        scheme = scheme_for(base)
         if scheme is None:
             continue
-        for entry in candidates or ():
-            verdict = evaluate(entry, item.target, scheme)
-            unevaluable += bool(verdict.unevaluable)
-            if verdict.affected:
-                hits[item.id][entry.advisory_id] = verdict.fixed_versions
-    advisories = _advisories(session, {a for found in hits.values() for a in found})
-    names = {image_id: _names_of(image, components) for image_id, image in images.items()}
-    views = []
-    for item in installed:
-        found = hits.get(item.id)
-        if not found:
-            continue
-        for group in _alias_groups(found, advisories):
-            views.append(_view(item, group, found, advisories, names[item.image.id]))
-    return views, unevaluable
-
-
-def _affected(
-    session: Session, keys: set[tuple[str, str]]
-) -> dict[tuple[str, str], list[AffectedEntry]]:
-    """The affected entries of not-withdrawn advisories for these (ecosystem, name) keys,
-    looked up per ecosystem through the (ecosystem_base, name) index."""
-    names: dict[str, list[str]] = defaultdict(list)
-    for base, name in keys:
-        names[base].append(name)
-    entries: dict[tuple[str, str], list[AffectedEntry]] = defaultdict(list)
-    for base, wanted in sorted(names.items()):
-        wanted.sort()
-        for start in range(0, len(wanted), CHUNK):
-            rows = session.execute(
+        batch.sort()
+        parsed: dict[str, tuple[tuple[At, ParsedVersion, int], ...]] = {}
+        for start in range(0, len(batch), CHUNK):
+            rows = connection.execute(
                 select(
                     Affected.name,
                     Affected.advisory_id,
@@ -187,17 +208,30 @@ def _affected(
                 .join(Advisory, Advisory.id == Affected.advisory_id)
                 .where(
                     Affected.ecosystem_base == base,
-                    Affected.name.in_(wanted[start : start + CHUNK]),
+                    Affected.name.in_(batch[start : start + CHUNK]),
                     Advisory.withdrawn == "",
                 )
-            )
-            for name, advisory, ecosystem, ranges, versions in rows:
-                entries[(base, name)].append(
-                    AffectedEntry.from_row(
-                        advisory, ecosystem, json.loads(ranges), json.loads(versions)
+            ).all()
+            for name, advisory, ecosystem, ranges_json, versions_json in rows:
+                installed = parsed.get(name)
+                if installed is None:
+                    installed = parsed[name] = tuple(
+                        (at, parse_version(at[2], scheme), counts[at])
+                        for at in versions.get((base, name), ())
                     )
-                )
-    return entries
+                ranges = [(str(r["type"]), r["events"]) for r in loads(ranges_json)]
+                listed = JsonVersions(versions_json)
+                entry_release = release_of(ecosystem)
+                for at, version, count in installed:
+                    verdict = judge(ranges, listed, entry_release, version, at[3], scheme)
+                    if verdict.unevaluable:
+                        unevaluable += count
+                    if verdict.affected:
+                        found = hits.get(at)
+                        if found is None:
+                            found = hits[at] = {}
+                        found[advisory] = verdict.fixed_versions
+    return hits, unevaluable
 
 
 @dataclass(frozen=True)
@@ -211,8 +245,9 @@ class _Advisory:
 def _advisories(session: Session, ids: Iterable[str]) -> dict[str, _Advisory]:
     found: dict[str, _Advisory] = {}
     wanted = sorted(ids)
+    connection = session.connection()
     for start in range(0, len(wanted), CHUNK):
-        rows = session.execute(
+        rows = connection.execute(
             select(
                 Advisory.id,
                 Advisory.aliases,
@@ -220,13 +255,13 @@ def _advisories(session: Session, ids: Iterable[str]) -> dict[str, _Advisory]:
                 Advisory.severity,
                 Advisory.database_severity,
             ).where(Advisory.id.in_(wanted[start : start + CHUNK]))
-        )
+        ).all()
         for identifier, aliases, summary, vectors, rating in rows:
             found[identifier] = _Advisory(
                 identifier,
-                tuple(json.loads(aliases)),
+                tuple(loads(aliases)),
                 summary,
-                severity_of([tuple(v) for v in json.loads(vectors)], rating),
+                severity_of([tuple(v) for v in loads(vectors)], rating),
             )
     return found
 
@@ -269,41 +304,66 @@ def _names_of(image: Image, components: list[Component]) -> _ImageNames:
     return _ImageNames(tags[0] if tags else image.digest[:19], tuple(users))
 
 
-def _view(
-    item: _Installed,
-    group: set[str],
-    found: dict[str, tuple[str, ...]],
-    advisories: dict[str, _Advisory],
-    names: _ImageNames,
-) -> VulnView:
+def _merged(
+    group: set[str], found: dict[str, tuple[str, ...]], advisories: dict[str, _Advisory]
+) -> _Vuln:
     ids = set(group) | {alias for a in group for alias in advisories[a].aliases}
     representative = min(ids, key=_id_rank)
-    worst = min(advisories[a].severity for a in group)
-    fixes = tuple(sorted({fix for a in group for fix in found[a]}))
     summary = next((advisories[a].summary for a in sorted(group) if advisories[a].summary), "")
-    return VulnView(
+    return _Vuln(
         id=representative,
         aliases=tuple(sorted(ids - {representative})),
         summary=summary,
-        severity=worst.rating,
-        score=worst.score,
-        vector=worst.vector,
-        ecosystem=item.target.ecosystem_base,
-        package=item.name,
-        version=item.version,
-        purl=item.purl,
-        fixed_versions=fixes,
-        fix_available=bool(fixes),
-        image=names.image,
-        components=names.components,
-        path=item.path,
-        disposition="",
-        data_age_days=None,
+        severity=min(advisories[a].severity for a in group),
+        fixed_versions=tuple(sorted({fix for a in group for fix in found[a]})),
     )
 
 
+def _view(
+    item: _Installed,
+    vuln: _Vuln,
+    names: _ImageNames,
+    dispositions: dict[tuple[str, str], str],
+    ages: dict[str, int | None],
+) -> VulnView:
+    name, version, purl, path, _, at = item
+    ecosystem = at[0]
+    disposition = ""
+    if dispositions:
+        disposition = next(
+            (
+                dispositions[(purl, i)]
+                for i in (vuln.id, *vuln.aliases)
+                if (purl, i) in dispositions
+            ),
+            "",
+        )
+    return VulnView(
+        id=vuln.id,
+        aliases=vuln.aliases,
+        summary=vuln.summary,
+        severity=vuln.severity.rating,
+        score=vuln.severity.score,
+        vector=vuln.severity.vector,
+        ecosystem=ecosystem,
+        package=name,
+        version=version,
+        purl=purl,
+        fixed_versions=vuln.fixed_versions,
+        fix_available=bool(vuln.fixed_versions),
+        image=names.image,
+        components=names.components,
+        path=path,
+        disposition=disposition,
+        data_age_days=ages.get(ecosystem),
+    )
+
+
+_RANKS = {prefix.rstrip("-"): rank for rank, prefix in enumerate(_PREFERENCE)}
+
+
 def _id_rank(identifier: str) -> tuple[int, str]:
-    for rank, prefix in enumerate(_PREFERENCE):
-        if identifier.startswith(prefix):
-            return rank, identifier
-    return len(_PREFERENCE), identifier
+    """Which id represents a vulnerability: a CVE first, then GHSA ... (the prefixes all end
+    at their only "-", so the text before an id's first "-" names its kind)."""
+    kind, dash, _ = identifier.partition("-")
+    return (_RANKS.get(kind, len(_PREFERENCE)) if dash else len(_PREFERENCE)), identifier

@@ -11,9 +11,9 @@ counts. Debian advisories name source packages; ecosystems with a release ("Debi
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from auditapp.vulns.versions import InvalidVersion, VersionScheme
 from auditapp.vulns.versions.registry import scheme_for_osv
@@ -30,7 +30,7 @@ def lookup_name(ecosystem_base: str, name: str) -> str:
     return name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Target:
     """What to look up for one installed package: ecosystem, name, version, OS release."""
 
@@ -90,8 +90,7 @@ class AffectedEntry:
 
     @property
     def release(self) -> str:
-        parts = self.ecosystem.split(":")
-        return parts[1] if len(parts) > 1 else ""
+        return release_of(self.ecosystem)
 
     @staticmethod
     def from_row(
@@ -107,53 +106,109 @@ class AffectedEntry:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     affected: bool
     fixed_versions: tuple[str, ...]  # fix versions of the ranges that hold this version
     unevaluable: str = ""  # why a range could not be evaluated (bad version strings)
 
 
+_UNAFFECTED = Verdict(False, ())
+_ORDERED = ("ECOSYSTEM", "SEMVER")  # GIT ranges name commits, not versions
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedVersion:
+    """An installed version read once by its scheme: its key, or why it is not a version."""
+
+    text: str
+    key: Any  # None when `error` says why the scheme refused the text
+    error: str = ""
+
+
+def parse_version(text: str, scheme: VersionScheme) -> ParsedVersion:
+    try:
+        return ParsedVersion(text, scheme.key(text))
+    except InvalidVersion as error:
+        return ParsedVersion(text, None, str(error))
+
+
+class ListedVersions(Protocol):
+    """An entry's explicit `versions`: a tuple, or anything that says whether it holds a
+    string and lists its strings (the service reads them from JSON only when asked)."""
+
+    def __contains__(self, version: object, /) -> bool: ...
+
+    def __iter__(self) -> Iterator[str]: ...
+
+
+# (range type, events as (kind, version) pairs): AffectedEntry.ranges, or the stored JSON's
+Ranges = Sequence[tuple[str, Sequence[Sequence[str]]]]
+
+
 def evaluate(entry: AffectedEntry, target: Target, scheme: VersionScheme) -> Verdict:
     """Is `target.version` affected by `entry`? With the nearest fix above it, if known."""
-    release = entry.release
-    if release and target.release and not _same_release(release, target.release):
-        return Verdict(False, ())
-    try:
-        version = scheme.key(target.version)
-    except InvalidVersion as error:
-        return Verdict(False, (), str(error))
+    return judge(
+        entry.ranges,
+        entry.versions,
+        entry.release,
+        parse_version(target.version, scheme),
+        target.release,
+        scheme,
+    )
+
+
+def judge(
+    ranges: Ranges,
+    versions: ListedVersions,
+    entry_release: str,
+    version: ParsedVersion,
+    release: str,
+    scheme: VersionScheme,
+) -> Verdict:
+    """`evaluate` on an entry's parts and a version parsed once for all the entries it meets.
+    Allocates nothing unless the version is affected or a range cannot be read."""
+    if entry_release and release and not _same_release(entry_release, release):
+        return _UNAFFECTED
+    key = version.key
+    if key is None:
+        return Verdict(False, (), version.error)
     problem = ""
-    for range_type, events in entry.ranges:
-        if range_type not in ("ECOSYSTEM", "SEMVER"):
-            continue  # GIT ranges name commits, not versions
+    has_ranges = False
+    for range_type, events in ranges:
+        if range_type not in _ORDERED:
+            continue
+        has_ranges = True
         try:
-            hit, fixes = _in_range(events, version, scheme)
+            fix = _in_range(events, key, scheme)
         except InvalidVersion as error:
             problem = str(error)
             continue
-        if hit:
-            return Verdict(True, fixes)
-    if _listed(entry, target.version, version, scheme):
-        return Verdict(True, _nearest_fix(entry, version, scheme))
-    return Verdict(False, (), problem)
+        if fix is not None:
+            return Verdict(True, fix)
+    if _listed(versions, has_ranges, version.text, key, scheme):
+        return Verdict(True, _nearest_fix(ranges, key, scheme))
+    return Verdict(False, (), problem) if problem else _UNAFFECTED
 
 
-def _listed(entry: AffectedEntry, text: str, version: Any, scheme: VersionScheme) -> bool:
+def _listed(
+    versions: ListedVersions, has_ranges: bool, text: str, key: Any, scheme: VersionScheme
+) -> bool:
     """In the explicit `versions` list? The exact string first (the lists are written as the
     ecosystem writes versions); comparing by version order only when the entry has no ranges
     to go by, since parsing every listed version of every entry is the costly part."""
-    if text in entry.versions:
+    if text in versions:
         return True
-    if any(kind in ("ECOSYSTEM", "SEMVER") for kind, _ in entry.ranges):
+    if has_ranges:
         return False
-    return any(_same(scheme, v, version) for v in entry.versions)
+    return any(_same(scheme, v, key) for v in versions)
 
 
-def _nearest_fix(entry: AffectedEntry, version: Any, scheme: VersionScheme) -> tuple[str, ...]:
-    fixes = []
-    for range_type, events in entry.ranges:
-        if range_type not in ("ECOSYSTEM", "SEMVER"):
+def _nearest_fix(ranges: Ranges, version: Any, scheme: VersionScheme) -> tuple[str, ...]:
+    fix_key: Any = None
+    fix = ""
+    for range_type, events in ranges:
+        if range_type not in _ORDERED:
             continue
         for kind, value in events:
             if kind != "fixed":
@@ -162,44 +217,57 @@ def _nearest_fix(entry: AffectedEntry, version: Any, scheme: VersionScheme) -> t
                 key = scheme.key(value)
             except InvalidVersion:
                 continue
-            if key > version:
-                fixes.append((key, value))
-    return (min(fixes)[1],) if fixes else ()
+            if key > version and (
+                fix_key is None or key < fix_key or (key == fix_key and value < fix)
+            ):
+                fix_key, fix = key, value
+    return (fix,) if fix_key is not None else ()
 
 
 def _in_range(
-    events: Sequence[tuple[str, str]], version: Any, scheme: VersionScheme
-) -> tuple[bool, tuple[str, ...]]:
-    """(affected, the nearest fix above `version`) for one range."""
-    limits = [scheme.key(v) for k, v in events if k == "limit" and v != "*"]
-    if limits and not any(version < limit for limit in limits):
-        return False, ()
-    keyed = [
-        (None if (kind == "introduced" and value == "0") else scheme.key(value), order, kind, value)
-        for order, (kind, value) in enumerate(events)
-        if kind != "limit"
-    ]
-    keyed.sort(key=_event_order)
-    affected = False
-    for key, _, kind, _value in keyed:
-        if kind == "introduced" and (key is None or version >= key):
-            affected = True
-        elif (kind == "fixed" and version >= key) or (kind == "last_affected" and version > key):
-            affected = False
-    if not affected:
-        return False, ()
-    later_fixes = [
-        (key, value)
-        for key, _, kind, value in keyed
-        if kind == "fixed" and key is not None and key > version
-    ]
-    return True, (min(later_fixes)[1],) if later_fixes else ()
+    events: Sequence[Sequence[str]], version: Any, scheme: VersionScheme
+) -> tuple[str, ...] | None:
+    """None when the range does not hold `version`, else the nearest fix above it (or ()).
 
-
-def _event_order(event: tuple[Any, int, str, str]) -> tuple[Any, ...]:
-    """Introduced "0" first; then by version; equal versions keep the record's order."""
-    key, index = event[0], event[1]
-    return (0,) if key is None else (1, key, index)
+    The OSV walk visits the events sorted by version (an `introduced: "0"` first, equal
+    versions in the record's order): `introduced` at or below the version starts an affected
+    span, `fixed` at or below it ends one, `last_affected` below it ends one. So the version is
+    affected exactly when the last event that applies to it is an `introduced`, which one pass
+    finds without sorting. Every version is read before anything is decided, as the walk
+    would: a bad `limit` makes the range unreadable; a bad other event, for versions below
+    the limits."""
+    limit: Any = None
+    for kind, value in events:
+        if kind == "limit" and value != "*":
+            key = scheme.key(value)
+            if limit is None or key > limit:
+                limit = key
+    if limit is not None and not version < limit:
+        return None
+    zero_introduced = False
+    last_kind = ""  # of the applying event with the highest (version, position)
+    last_key: Any = None
+    fix_key: Any = None
+    fix = ""
+    for kind, value in events:
+        if kind == "limit":
+            continue
+        if kind == "introduced" and value == "0":
+            zero_introduced = True
+            continue
+        key = scheme.key(value)
+        if (kind == "last_affected" and version > key) or (
+            version >= key and kind in ("introduced", "fixed")
+        ):
+            if not last_kind or not key < last_key:
+                last_kind, last_key = kind, key
+        elif kind == "fixed" and (
+            fix_key is None or key < fix_key or (key == fix_key and value < fix)
+        ):
+            fix_key, fix = key, value
+    if last_kind == "introduced" or (not last_kind and zero_introduced):
+        return (fix,) if fix_key is not None else ()
+    return None
 
 
 def _same(scheme: VersionScheme, text: str, version: Any) -> bool:
@@ -207,6 +275,12 @@ def _same(scheme: VersionScheme, text: str, version: Any) -> bool:
         return bool(scheme.key(text) == version)
     except InvalidVersion:
         return False
+
+
+def release_of(ecosystem: str) -> str:
+    """The release of an OSV ecosystem such as "Debian:12" ("12"); "" when it has none."""
+    parts = ecosystem.split(":")
+    return parts[1] if len(parts) > 1 else ""
 
 
 def _same_release(advisory: str, image: str) -> bool:
