@@ -143,6 +143,7 @@ def _add(
 
 def _edges(d: Deployment, hosts: Hosts) -> Iterator[Edge]:
     yield from _internet_edges(d)
+    yield from _declared_edges(d)
     yield from _network_edges(d)
     yield from _volume_edges(d, hosts)
     by_name = {w.name: w.component for w in d.workloads}
@@ -180,6 +181,24 @@ def _internet_edges(d: Deployment) -> Iterator[Edge]:
 
 
 _PUBLIC = (INTERNET, f"{ZONE_PREFIX}end-users")
+
+
+def _declared_edges(d: Deployment) -> Iterator[Edge]:
+    """A flow people declared between two components is a connection that exists, whatever
+    the collected evidence shows (an image that was not collected may expose the port): who
+    owns the source can use it."""
+    names = set(component_names(d))
+    for f in sorted(d.flows, key=lambda f: f.id):
+        if f.source in names and f.destination in names:
+            yield (
+                f.source,
+                f.destination,
+                "declared-flow",
+                f"flow #{f.id}: {f.source} connects to {f.destination} on {f.port}/{f.protocol}",
+                f.port,
+                None,
+                f"declared flow {f.port}/{f.protocol}",
+            )
 
 
 def _internet_edge(d: Deployment, name: str, wanted: list[int], facing: bool) -> Edge:

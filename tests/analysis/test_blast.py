@@ -413,3 +413,16 @@ def test_hostile_values_do_not_crash() -> None:
     d = dep(odd, w("x", networks=("host",), exposed=((22, "tcp"),)))
     assert component_edges(d) == set()
     assert blast_radius(d, "odd").beachheads[0].reachable == ()
+
+
+def test_a_declared_flow_is_a_connection_even_where_evidence_shows_no_port() -> None:
+    """db's image was not collected, so nothing shows it listening; the flow api → db that
+    people declared still lets whoever owns api reach it."""
+    d = three_tier()
+    quiet_db = replace(d.workloads[2], exposed=())
+    d = replace(d, workloads=(d.workloads[0], d.workloads[1], quiet_db, d.workloads[3]))
+    edges = component_edges(d)
+    assert ("api", "db", "declared-flow") in edges
+    assert ("worker", "db", "docker.sock") in edges
+    g = reach_graph(d)
+    assert g.edges["api", "db"]["reason"] == "flow #3: api connects to db on 5432/tcp"
