@@ -94,6 +94,15 @@ class AnswerPlan:
 
 
 @dataclass(frozen=True)
+class AcceptPlan:
+    """A suggestion the officer accepts, with the work planned when it says Not in Place."""
+
+    key: str
+    owner: str
+    due: date | None
+
+
+@dataclass(frozen=True)
 class Said:
     """A comment or a sign-off: what a member of a role says."""
 
@@ -121,7 +130,7 @@ class DemoScript:
     actors: tuple[str, ...]
     threats: tuple[ThreatPlan, ...]
     manual_threats: tuple[ManualThreatPlan, ...]
-    accept: tuple[str, ...]  # items whose suggestion the officer accepts
+    accept: tuple[AcceptPlan, ...]
     answers: tuple[AnswerPlan, ...]
     comments: tuple[Said, ...]
     signoffs: tuple[Said, ...]
@@ -131,7 +140,8 @@ class DemoScript:
 
     def dates(self) -> list[date]:
         """Every planned date, to move them together (see `shifted`)."""
-        found = [a.due for a in self.answers] + [f.expires for f in self.findings]
+        found = [a.due for a in self.answers] + [a.due for a in self.accept]
+        found += [f.expires for f in self.findings]
         return [d for d in found if d is not None]
 
 
@@ -187,7 +197,10 @@ def _script(story: dict[str, Any], answers: list[dict[str, Any]]) -> DemoScript:
         actors=tuple(map(str, story["actors"]["kinds"])),
         threats=tuple(_threat(t) for t in story["threats"]),
         manual_threats=tuple(_manual_threat(t) for t in story.get("manual_threats", [])),
-        accept=tuple(map(str, story["suggestions"]["accept"])),
+        accept=tuple(
+            AcceptPlan(str(a["key"]), str(a.get("owner", "")), _date(a, "due"))
+            for a in story["suggestions"]
+        ),
         answers=tuple(_answer(a) for a in answers),
         comments=tuple(
             Said(Role.parse(c["by"]), str(c["item"]), str(c["text"])) for c in story["comments"]
@@ -223,9 +236,7 @@ def _flow(raw: dict[str, Any]) -> FlowPlan:
 
 
 def _finding(raw: dict[str, Any]) -> FindingPlan:
-    expires = raw.get("expires")
-    if expires is not None and not isinstance(expires, date):
-        raise ValueError(f"finding {raw['rule']}: expires is not a date")
+    expires = _date(raw, "expires")
     return FindingPlan(
         str(raw["rule"]),
         str(raw["component"]),
@@ -264,10 +275,15 @@ def _manual_threat(raw: dict[str, Any]) -> ManualThreatPlan:
     )
 
 
+def _date(raw: dict[str, Any], field: str) -> date | None:
+    value = raw.get(field)
+    if value is not None and not isinstance(value, date):
+        raise ValueError(f"{raw.get('key') or raw.get('rule')}: {field} is not a date")
+    return value
+
+
 def _answer(raw: dict[str, Any]) -> AnswerPlan:
-    due = raw.get("due")
-    if due is not None and not isinstance(due, date):
-        raise ValueError(f"answer {raw['key']}: due is not a date")
+    due = _date(raw, "due")
     return AnswerPlan(
         key=str(raw["key"]),
         status=Status.parse(str(raw["status"])),
@@ -281,7 +297,8 @@ def _answer(raw: dict[str, Any]) -> AnswerPlan:
 def _check_items(script: DemoScript) -> None:
     """Every item the story names exists in the checklist the demo audit uses."""
     checklist = load_checklist(DEFAULT_CHECKLIST)
-    named = [a.key for a in script.answers] + list(script.accept)
+    accepted = {a.key for a in script.accept}
+    named = [a.key for a in script.answers] + sorted(accepted)
     named += [a.item for a in script.attachments] + [c.item for c in script.comments]
     named += [i for t in script.manual_threats for i in t.items]
     for key in named:
@@ -290,6 +307,6 @@ def _check_items(script: DemoScript) -> None:
         except KeyError:
             raise DemoDataError(f"the demo's story names no such checklist item: {key}") from None
     answered = {a.key for a in script.answers}
-    if answered & set(script.accept):
-        both = ", ".join(sorted(answered & set(script.accept)))
+    if answered & accepted:
+        both = ", ".join(sorted(answered & accepted))
         raise DemoDataError(f"the demo both answers and accepts a suggestion for: {both}")

@@ -239,8 +239,12 @@ def answer_items(run: DemoRun) -> None:
 
 
 def accept_suggestions(run: DemoRun) -> None:
-    for key in run.script.accept:
-        suggestions.accept_suggestion(run.ws, run.as_(Role.OFFICER), key)
+    officer = run.as_(Role.OFFICER)
+    for plan in run.script.accept:
+        suggestions.accept_suggestion(run.ws, officer, plan.key)
+        if plan.owner or plan.due:
+            edit = items.ItemEdit(owner=plan.owner, due_date=run.day(plan.due))
+            items.update_item(run.ws, officer, plan.key, edit)
 
 
 def discuss(run: DemoRun) -> None:
