@@ -37,7 +37,6 @@ from auditapp.cli.commands_analysis import (
 )
 from auditapp.cli.commands_blast import blast_radius_command
 from auditapp.cli.commands_demo import demo_command
-from auditapp.cli.commands_demo import demo_command
 from auditapp.cli.commands_export import export_command, verify_command
 from auditapp.cli.commands_flows import flow_add, flow_remove, flows_command
 from auditapp.cli.commands_inventory import (
@@ -129,7 +128,6 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("threats", None): threats_command,
     ("threat", "add"): threat_add,
     ("threat", "set"): threat_set,
-    ("demo", None): demo_command,
     ("demo", None): demo_command,
     ("export", None): export_command,
     ("verify", None): verify_command,
