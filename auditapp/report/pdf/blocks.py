@@ -18,6 +18,7 @@ from auditapp.report.pdf.styles import (
     INK,
     LABEL_FILL,
     RULE,
+    TABLE_FONT,
     styles,
 )
 
@@ -44,7 +45,8 @@ class Heading(Paragraph):  # type: ignore[misc]
         text = f"{number}  {title}" if number else title
         style = (styles().h0, styles().h1, styles().h2)[min(level, 2)]
         super().__init__(markup(text, style.fontName), style)
-        self.outline_entry = OutlineEntry(f"h:{number or title}", outline or text, level, toc)
+        plain = f"{number} {title}" if number else title
+        self.outline_entry = OutlineEntry(f"h:{number or title}", outline or plain, level, toc)
 
 
 class Mark(Flowable):  # type: ignore[misc]
@@ -130,6 +132,7 @@ def table(
     body = [[_cell(v, points[i], i in mono) for i, v in enumerate(row)] for row in rows]
     t = Table([head, *body], colWidths=points, repeatRows=1)
     commands: list[tuple[Any, ...]] = [
+        TABLE_FONT,
         ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("GRID", (0, 0), (-1, -1), 0.4, RULE),
@@ -169,6 +172,7 @@ def kv_table(
     t.setStyle(
         TableStyle(
             [
+                TABLE_FONT,
                 *label_columns,
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("GRID", (0, 0), (-1, -1), 0.4, RULE),

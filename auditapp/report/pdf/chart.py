@@ -28,6 +28,7 @@ def status_chart(sections: tuple[SectionRow, ...]) -> Drawing:
     rows = list(sections)
     height = len(rows) * (_BAR + 8) + 60
     drawing = Drawing(FRAME_WIDTH, height)
+    drawing.initialFontName = SANS  # the renderer's first state, else Helvetica is referenced
     chart = HorizontalBarChart()
     chart.x = _LABEL_WIDTH
     chart.y = 40
@@ -39,6 +40,8 @@ def status_chart(sections: tuple[SectionRow, ...]) -> Drawing:
     chart.categoryAxis.style = "stacked"
     chart.categoryAxis.categoryNames = ["" for _ in ordered]
     chart.categoryAxis.visibleTicks = False
+    chart.categoryAxis.labels.fontName = SANS  # empty, but drawn: keep Helvetica out
+    chart.barLabels.fontName = SANS
     chart.categoryAxis.strokeColor = MUTED
     chart.barWidth = _BAR
     chart.groupSpacing = 8

@@ -15,6 +15,7 @@ from auditapp.report.pdf.styles import (
     FINAL_COLOUR,
     FRAME_WIDTH,
     HEAD_FILL,
+    TABLE_FONT,
     styles,
 )
 from auditapp.report.pdf.words import day, moment
@@ -40,7 +41,7 @@ def cover(data: ReportData, fingerprint: str) -> list[Flowable]:
         ("Journal chain head", f"{audit.journal_head}\n({audit.journal_entries} journal entries)"),
     ]
     return [
-        Mark("h:1", "1  Cover", 0),
+        Mark("h:1", "1 Cover", 0),
         gap(18 * mm),
         p(f"PCI DSS v{audit.pci_dss_version} · pre-assessment evidence package", s.subtitle),
         gap(4 * mm),
@@ -80,6 +81,7 @@ def _status_band(status: str, reason: str) -> Table:
     t.setStyle(
         TableStyle(
             [
+                TABLE_FONT,
                 ("BACKGROUND", (0, 0), (-1, -1), colour),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 8),
@@ -108,6 +110,7 @@ def _marking_box() -> Table:
     t.setStyle(
         TableStyle(
             [
+                TABLE_FONT,
                 ("BOX", (0, 0), (-1, -1), 1.2, HEAD_FILL),
                 ("LEFTPADDING", (0, 0), (-1, -1), 8),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 8),
@@ -119,13 +122,31 @@ def _marking_box() -> Table:
     return t
 
 
+class Contents(TableOfContents):  # type: ignore[misc]
+    """The table of contents, told beforehand which entries will come.
+
+    An empty contents on the first pass would be shorter than the real one, shifting every
+    page after it and costing a third pass; laid out with the expected entries (and a wide
+    page number) the first pass already has the final layout.
+    """
+
+    def expect(self, story: list[Flowable]) -> None:
+        expected = [
+            (e.level, markup(e.title), 888, e.key)
+            for e in (getattr(f, "outline_entry", None) for f in story)
+            if e is not None and e.toc
+        ]
+        self._entries = expected
+
+
 def contents() -> list[Flowable]:
     s = styles()
-    toc = TableOfContents(dotsMinLevel=0)
+    toc = Contents(dotsMinLevel=0)
     toc.levelStyles = [s.toc0, s.toc1]
     # The default cell padding would push a long contents onto a second page.
     toc.tableStyle = TableStyle(
         [
+            TABLE_FONT,
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LEFTPADDING", (0, 0), (-1, -1), 0),
             ("RIGHTPADDING", (0, 0), (-1, -1), 0),

@@ -8,6 +8,7 @@ from reportlab.platypus import Flowable, PageBreak
 from auditapp.analysis.network_exposure import Exposure
 from auditapp.report.model import ReportData
 from auditapp.report.pdf.blocks import Heading, coloured, gap, joined, note, p, subhead, table
+from auditapp.report.pdf.diagrams import draw_dataflow, draw_network
 from auditapp.report.pdf.styles import DRAFT_COLOUR, FINAL_COLOUR, MUTED
 from auditapp.report.pdf.words import evidence_ref, plural
 
@@ -22,9 +23,9 @@ def network(data: ReportData) -> list[Flowable]:
             "the boundary of the cardholder data environment."
         ),
         Heading("5.1", "Network diagram", 1),
-        drawing("draw_network", data),
+        draw_network(data),
         Heading("5.2", "Account data-flow diagram", 1),
-        drawing("draw_dataflow", data),
+        draw_dataflow(data),
         PageBreak(),
         Heading("5.3", "Declared flows against the deployment", 1),
         _flows(data),
@@ -137,13 +138,3 @@ def _exposures(
         empty=empty,
     )
     return result if rows else note(empty)
-
-
-def drawing(name: str, *args: object) -> Flowable:
-    """DEVELOPMENT ONLY: until diagrams.py lands, a placeholder."""
-    try:
-        from auditapp.report.pdf import diagrams
-
-        return getattr(diagrams, name)(*args)
-    except (ImportError, AttributeError):
-        return table(["Drawing"], [[f"{name}: placeholder until diagrams.py lands"]], [1.0])

@@ -7,7 +7,6 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from reportlab.lib import colors
 from reportlab.lib.utils import TimeStamp
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
@@ -100,19 +99,12 @@ class PackageDocument(BaseDocTemplate):  # type: ignore[misc]
             self.notify("TOCEntry", (entry.level, markup(entry.title), self.page, entry.key))
 
     def _furnish(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
-        """Header, footer and, on a draft, a faint watermark; drawn before the page's content."""
+        """Header and footer, drawn before the page's content. A draft says so in red at the
+        top of every page; no diagonal watermark, which would break copied and searched text."""
         width, height = PAGE
         status = self.data.status_label
         colour = FINAL_COLOUR if status == "FINAL" else DRAFT_COLOUR
         canvas.saveState()
-        if status != "FINAL":
-            canvas.setFillColor(colors.Color(0.78, 0.16, 0.16, alpha=0.07))
-            canvas.setFont(SANS_BOLD, 110)
-            canvas.translate(width / 2, height / 2)
-            canvas.rotate(50)
-            canvas.drawCentredString(0, -35, status)
-            canvas.rotate(-50)
-            canvas.translate(-width / 2, -height / 2)
         top = height - MARGIN_TOP + 24
         canvas.setFillColor(MUTED)
         marking = fit(MARKING, SANS, 7.5, width - 2 * MARGIN_X - 60)

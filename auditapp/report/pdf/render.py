@@ -11,7 +11,7 @@ from reportlab.platypus import Flowable
 from auditapp.report.model import ReportData
 from auditapp.report.pdf.appendix import appendix
 from auditapp.report.pdf.checklist import checklist_parts
-from auditapp.report.pdf.cover import attestation, contents, cover
+from auditapp.report.pdf.cover import Contents, attestation, contents, cover
 from auditapp.report.pdf.dependencies import dependencies
 from auditapp.report.pdf.fonts import register_fonts
 from auditapp.report.pdf.network import network
@@ -38,6 +38,9 @@ def story(data: ReportData, fingerprint: str) -> list[Flowable]:
     flowables = [*cover(data, fingerprint), *contents()]
     for part in parts:
         flowables += part(data)
+    for flowable in flowables:
+        if isinstance(flowable, Contents):
+            flowable.expect(flowables)
     return flowables
 
 

@@ -44,6 +44,9 @@ SEVERITY_COLOURS = {
     "info": colors.HexColor("#78909c"),
     "unknown": colors.HexColor("#9e9e9e"),
 }
+# Tables set a default font even where every cell is a Paragraph: make it ours, so no
+# unembedded standard font is ever referenced.
+TABLE_FONT = ("FONTNAME", (0, 0), (-1, -1), SANS)
 SEVERITY_ORDER = ("critical", "high", "medium", "low", "info", "unknown")
 
 

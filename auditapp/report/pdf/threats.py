@@ -10,7 +10,7 @@ from reportlab.platypus import Flowable, PageBreak
 from auditapp.analysis.blast import Beachhead
 from auditapp.report.model import ReportData, ThreatRow
 from auditapp.report.pdf.blocks import Heading, coloured, gap, joined, note, p, rich, table
-from auditapp.report.pdf.network import drawing
+from auditapp.report.pdf.diagrams import draw_blast_paths
 from auditapp.report.pdf.styles import SEVERITY_COLOURS, severity_rank, styles
 from auditapp.report.pdf.words import evidence_ref, plural
 
@@ -137,7 +137,7 @@ def _beachhead(data: ReportData, number: str, b: Beachhead) -> list[Flowable]:
         rich([("Hosts within reach: ", True), (hosts, False)], styles().body),
         rich([("Its own weaknesses: ", True), (weak, False)], styles().body),
         gap(4),
-        drawing("draw_blast_paths", b),
+        draw_blast_paths(b),
         gap(4),
     ]
     rows: list[list[str | Flowable]] = []
