@@ -9,14 +9,17 @@ from __future__ import annotations
 from functools import partial
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QMainWindow,
     QSizePolicy,
     QSplitter,
     QStackedWidget,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -28,6 +31,8 @@ from auditapp.gui.dialogs.open_audit import OpenAuditDialog
 from auditapp.gui.errors import describe_error, show_error
 from auditapp.gui.models.checklist_tree import ChecklistTreeModel
 from auditapp.gui.tasks import TaskRunner
+from auditapp.gui.views import view_classes
+from auditapp.gui.views.base import AuditView
 from auditapp.gui.widgets.empty_state import EmptyState
 from auditapp.gui.widgets.item_editor import ItemEditor
 from auditapp.gui.widgets.member_picker import MemberPicker
@@ -55,10 +60,28 @@ class MainWindow(QMainWindow):
         self.status = AuditStatusBar(ws.db.describe())
         self.setStatusBar(self.status)
 
+        self.views: list[AuditView] = [cls(self.acting, self.runner) for cls in view_classes()]
+        self.view_list = QListWidget()
+        self.view_list.setObjectName("viewList")
+        self.view_list.setAccessibleName("Working views")
+        for number, view in enumerate(self.views, start=1):
+            entry = QListWidgetItem(view.title)
+            entry.setToolTip(f"{view.title} (Ctrl+{number})" if number < 10 else view.title)
+            self.view_list.addItem(entry)
+        self.view_list.setMaximumHeight(max(60, 22 * len(self.views) + 8))
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.navigator, 1)
+        left_layout.addWidget(self.view_list)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.editor)
+        for view in self.views:
+            self.pages.addWidget(view)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(self.navigator)
-        self.splitter.addWidget(self.editor)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.pages)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([540, 740])
         self.stack = QStackedWidget()
@@ -150,7 +173,27 @@ class MainWindow(QMainWindow):
         if name is not None:
             self.open_audit_named(name)
 
+    def show_view(self, key: str) -> AuditView | None:
+        """Show the working view `key` (after the item editor let go of its edits)."""
+        view = next((v for v in self.views if v.key == key), None)
+        if view is None or not self.editor.leave():
+            return None
+        self.pages.setCurrentWidget(view)
+        self.view_list.setCurrentRow(self.views.index(view))
+        view.refresh()
+        return view
+
+    def _view_row_chosen(self, row: int) -> None:
+        wanted = self.views[row] if 0 <= row < len(self.views) else None
+        if wanted is None or self.pages.currentWidget() is wanted:
+            return
+        if self.show_view(wanted.key) is None:
+            self.view_list.setCurrentRow(-1)
+
     def _item_chosen(self, key: str) -> None:
+        if self.pages.currentWidget() is not self.editor:
+            self.pages.setCurrentWidget(self.editor)
+            self.view_list.setCurrentRow(-1)
         if key == self.editor.key:
             return
         if not self.editor.leave():
@@ -173,6 +216,9 @@ class MainWindow(QMainWindow):
 
     def _acting_changed(self) -> None:
         self.member_picker.show_member(self.acting.member)
+        current = self.pages.currentWidget()
+        if isinstance(current, AuditView):
+            current.refresh()
         identity = self.acting.identity
         if identity is not None and identity.member is not None:
             self.status.say(f"Acting as {identity.member.name} ({identity.member.role.value})")
@@ -232,6 +278,17 @@ class MainWindow(QMainWindow):
         self.editor.message.connect(self.status.say)
         self.editor.dirty_changed.connect(self.setWindowModified)
         self.runner.busy_changed.connect(self.status.set_busy)
+        self.view_list.currentRowChanged.connect(self._view_row_chosen)
+        for number, view in enumerate(self.views[:9], start=1):
+            view.message.connect(self.status.say)
+            view.changed.connect(self.reload_checklist)
+            shortcut = QAction(self)
+            shortcut.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            shortcut.triggered.connect(partial(self.show_view, view.key))
+            self.addAction(shortcut)
+        for view in self.views[9:]:
+            view.message.connect(self.status.say)
+            view.changed.connect(self.reload_checklist)
 
     def _act_on(self, audit: str, member: str | None) -> bool:
         """Act as `member`; an unknown member falls back to the audit's default member."""

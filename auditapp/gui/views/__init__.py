@@ -1,0 +1,11 @@
+"""The main window's working views, in navigator order."""
+
+from __future__ import annotations
+
+from auditapp.gui.views.base import AuditView
+
+
+def view_classes() -> list[type[AuditView]]:
+    """Every working view (imported here, once, so the window stays ignorant of them)."""
+    views: list[type[AuditView]] = []
+    return views
