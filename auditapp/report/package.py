@@ -7,7 +7,7 @@ package_verify, package_verify_bundle); this one is the face the services import
 
 from __future__ import annotations
 
-from auditapp.report.package_atomic import atomic_output, write_atomically
+from auditapp.report.package_atomic import atomic_output
 from auditapp.report.package_bundle import BundleSummary, write_bundle
 from auditapp.report.package_export import PackageResult, Renderer, export_package
 from auditapp.report.package_manifest import (
@@ -41,6 +41,5 @@ __all__ = [
     "export_package",
     "verify_bundle",
     "verify_package",
-    "write_atomically",
     "write_bundle",
 ]

@@ -57,11 +57,6 @@ def atomic_output(target: Path) -> Iterator[BinaryIO]:
     output.commit()
 
 
-def write_atomically(target: Path, data: bytes) -> None:
-    with atomic_output(target) as stream:
-        stream.write(data)
-
-
 def _sync_folder(folder: Path) -> None:
     """Make the rename itself durable; some systems cannot open a folder, which is fine."""
     try:

@@ -42,6 +42,8 @@ def export(
         from auditapp.report.pdf import render_pdf
 
         renderer = render_pdf
+    if progress is not None:
+        progress.start("reading the audit")
     data = gather(ws, caller, draft=draft)
     return export_package(
         data,
