@@ -1,20 +1,58 @@
-"""The command-line face: parse, wire, print. Use cases live in auditapp.services."""
+"""The command-line face: parse, wire, print. Use cases live in auditapp.services.
+
+Importing this package is cheap: the parser and the use cases (SQLAlchemy and the models take
+about half a second to import) are imported inside `main`, after the hashing of any archive a
+`collect` names has started, so the two overlap.
+"""
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from auditapp.cli.handlers import HANDLERS
-from auditapp.cli.parser import build_parser
 from auditapp.errors import AuditappError
-from auditapp.services.audits import open_audit
-from auditapp.services.workspace import Caller, Settings, Workspace
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from auditapp.evidence.archive import ArchiveVerification
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    from auditapp.evidence.archive import verify_early  # light: no database, no catalogers
+
+    started = verify_early(_archives_to_collect(arguments))
+    try:
+        return _run(arguments, started)
+    finally:
+        for verification in started.values():
+            verification.cancel()  # a no-op once collected; otherwise its hashing ends
+
+
+def _archives_to_collect(arguments: list[str]) -> list[str]:
+    """The --archive paths of a `collect` command line, read before the full parser exists.
+    Only a head start: the real parser decides what the line means, and a path this misreads
+    is merely hashed for nothing."""
+    if "collect" not in arguments:
+        return []
+    early = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    early.add_argument("--archive", action="append", default=[])
+    known, _ = early.parse_known_args(arguments[arguments.index("collect") + 1 :])
+    return [str(path) for path in known.archive]
+
+
+def _run(arguments: list[str], started: dict[Path, ArchiveVerification]) -> int:
+    from auditapp.cli.handlers import HANDLERS
+    from auditapp.cli.parser import build_parser
+    from auditapp.services.audits import open_audit
+    from auditapp.services.workspace import Caller, Settings, Workspace
+
+    args = build_parser().parse_args(arguments)
+    args.started_archives = started  # collect_command hands them to the collect use case
     database = args.db or os.environ.get("AUDITAPP_DB") or None
     member = args.member or os.environ.get("AUDITAPP_MEMBER") or None
     if args.command in (None, "gui"):

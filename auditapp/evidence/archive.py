@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -274,6 +275,53 @@ class ImageArchive:
         except DigestCancelled as error:
             raise EvidenceError(str(error)) from error
         return _checked(layer, digest)
+
+
+Verified = tuple[str, dict[LayerRef, str | None]]  # what `ImageArchive.verify` returns
+
+
+class ArchiveVerification:
+    """`ImageArchive.verify` on a background thread from the moment the archive is opened, so
+    the hashing overlaps whatever comes before its result is needed (the inventory, and in
+    the CLI even the start-up imports). `cancel()` ends it at the next chunk."""
+
+    def __init__(self, archive: ImageArchive) -> None:
+        self.archive = archive
+        self._stop = threading.Event()
+        self._outcome: Verified | BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="archive-verify", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._outcome = self.archive.verify(self._stop.is_set)
+        except BaseException as error:  # handed to whoever asks for the result
+            self._outcome = error
+
+    def result(self) -> Verified:
+        self._thread.join()
+        if isinstance(self._outcome, BaseException):
+            raise self._outcome
+        assert self._outcome is not None
+        return self._outcome
+
+    def cancel(self) -> None:
+        self._stop.set()
+
+
+def verify_early(paths: Sequence[str]) -> dict[Path, ArchiveVerification]:
+    """Open each archive file and start verifying it; a path that is not a readable archive
+    is left out (opening it again later reports why)."""
+    started: dict[Path, ArchiveVerification] = {}
+    for name in paths:
+        path = Path(name)
+        if path in started or not path.exists():
+            continue
+        try:
+            started[path] = ArchiveVerification(ImageArchive(path))
+        except (EvidenceError, OSError):
+            continue
+    return started
 
 
 def _checked(layer: LayerRef, digest: str | None) -> str | None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, select
 
@@ -25,6 +27,9 @@ from auditapp.store.blobs import put_blob
 from auditapp.store.journal import canonical_json
 from auditapp.store.models import Component, Evidence, Finding, Image, InventorySkip, Package
 from auditapp.store.types import utcnow
+
+if TYPE_CHECKING:
+    from auditapp.evidence.archive import ArchiveVerification
 
 SECRET_RULE = "image.secret-in-configuration"  # noqa: S105 - a rule id
 SECRET_FILE_RULE = "image.secret-file-in-layer"  # noqa: S105 - a rule id
@@ -46,15 +51,20 @@ class CollectSummary:
 
 
 def collect(
-    ws: Workspace, caller: Caller, request: CollectRequest, progress: Progress | None = None
+    ws: Workspace,
+    caller: Caller,
+    request: CollectRequest,
+    progress: Progress | None = None,
+    started: Mapping[Path, ArchiveVerification] | None = None,
 ) -> CollectSummary:
+    """`started`: archives of the request whose hashing began earlier (`verify_early`)."""
     if request.empty:
         raise InvalidInputError(
             "nothing to collect", hint="give --engine, --image, --archive or --compose"
         )
     progress = progress or NoProgress()
     perform(ws, caller, Action.ATTACH_EVIDENCE, "collect", lambda change: None)  # refuse early
-    gathered = gather(request, progress)
+    gathered = gather(request, progress, started)
     check_cancelled(progress)
     progress.start("storing", None)
     return perform(

@@ -7,9 +7,8 @@ leaves the database as it was; `services.collect` then stores it all in one tran
 from __future__ import annotations
 
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from auditapp.catalog.imagefs import ScanLimits
 from auditapp.catalog.inventory import Inventory, take_inventory
 from auditapp.catalog.registry import default_catalogers, os_detector
-from auditapp.evidence.archive import ArchivedImage, ImageArchive
+from auditapp.evidence.archive import ArchivedImage, ArchiveVerification, ImageArchive
 from auditapp.evidence.engine_snapshot import EngineObject, EngineSnapshot, redact_image
 from auditapp.evidence.redaction import SecretFinding
 from auditapp.progress import Progress, check_cancelled
@@ -62,15 +61,23 @@ class Gathered:
     compose: ComposeProject | None = None
 
 
-def gather(request: CollectRequest, progress: Progress) -> Gathered:
+def gather(
+    request: CollectRequest,
+    progress: Progress,
+    started: Mapping[Path, ArchiveVerification] | None = None,
+) -> Gathered:
+    """`started`: archives of the request already opened and being hashed (see
+    `verify_early`), by their path as given; the others are opened here."""
     gathered = Gathered()
+    started = started or {}
     with tempfile.TemporaryDirectory(prefix="auditapp-collect-") as scratch:
         if request.engine or request.images:
             _from_engine(request, gathered, Path(scratch), progress)
         for path in request.archives:
             check_cancelled(progress)
+            verification = started.get(path) or ArchiveVerification(ImageArchive(path))
             gathered.images.extend(
-                _inventory_archive(ImageArchive(path), f"archive {path.resolve()}", progress)
+                _inventory_archive(verification, f"archive {path.resolve()}", progress)
             )
     if request.compose:
         from auditapp.evidence.compose import load_compose  # PyYAML only when needed
@@ -100,37 +107,38 @@ def _from_engine(
         check_cancelled(progress)
         folder = Path(tempfile.mkdtemp(dir=scratch))
         saved = save_image(client, reference, folder, progress)
+        verification = ArchiveVerification(ImageArchive(saved))
         gathered.images.extend(
-            _inventory_archive(ImageArchive(saved), f"engine image {reference}", progress)
+            _inventory_archive(verification, f"engine image {reference}", progress)
         )
         saved.unlink()
 
 
-def _inventory_archive(archive: ImageArchive, source: str, progress: Progress) -> list[ImageResult]:
-    """Inventory every image of one archive while other threads hash the archive (its own
-    SHA-256 for provenance, and each layer against its digest); see `ImageArchive.verify`."""
+def _inventory_archive(
+    verification: ArchiveVerification, source: str, progress: Progress
+) -> list[ImageResult]:
+    """Inventory every image of one archive while `verification` hashes it (its own SHA-256
+    for provenance, and each layer against its digest) on other threads."""
+    archive = verification.archive
     results = []
-    stop = threading.Event()  # set when the inventory fails or is cancelled: hashing ends too
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive-verify") as pool:
-        verification = pool.submit(archive.verify, stop.is_set)
-        scanned = []
-        try:
-            for image in archive.images:
-                check_cancelled(progress)
-                name = image.repo_tags[0] if image.repo_tags else image.config_digest[:19]
-                progress.start(f"inventory of {name}", len(image.layers))
-                inventory = take_inventory(
-                    [archive.layer_source(layer) for layer in image.layers],
-                    default_catalogers(),
-                    os_detector(),
-                    ScanLimits(deadline=time.monotonic() + SCAN_SECONDS),
-                )
-                progress.advance(len(image.layers))
-                scanned.append((image, name, inventory))
-        except BaseException:
-            stop.set()
-            raise
-        archive_sha256, layer_problems = verification.result()
+    scanned = []
+    try:
+        for image in archive.images:
+            check_cancelled(progress)
+            name = image.repo_tags[0] if image.repo_tags else image.config_digest[:19]
+            progress.start(f"inventory of {name}", len(image.layers))
+            inventory = take_inventory(
+                [archive.layer_source(layer) for layer in image.layers],
+                default_catalogers(),
+                os_detector(),
+                ScanLimits(deadline=time.monotonic() + SCAN_SECONDS),
+            )
+            progress.advance(len(image.layers))
+            scanned.append((image, name, inventory))
+    except BaseException:
+        verification.cancel()  # the inventory failed or was cancelled: hashing ends too
+        raise
+    archive_sha256, layer_problems = verification.result()
     if archive_sha256:
         source = f"{source} sha256:{archive_sha256}"
     for image, name, inventory in scanned:
