@@ -2,8 +2,8 @@
 real flow and blast-radius functions, the real checklist with every item answered one way or
 another, people with names in several scripts, findings, vulnerabilities, threats, evidence.
 
-`sample_report(**overrides)` replaces top-level fields; `empty_report()` is an audit with no
-components, containers, evidence or answers.
+`sample_report(**overrides)` replaces top-level fields; `final_report()` is signed by an officer
+and an auditor; `empty_report()` is an audit with no components, containers, evidence or answers.
 """
 
 from __future__ import annotations
@@ -52,6 +52,89 @@ DEVELOPER = "東京 Ops"
 JOURNAL_HEAD = "9f2c4b7e1d0a8c3f5e6b7a9d2c1e0f4b8a7d6c5e4f3a2b1c0d9e8f7a6b5c4d3e"
 STATUSES = ("in_place", "not_in_place", "in_place", "not_applicable", "not_tested", None)
 OWNERS = (OFFICER, DEVELOPER, "Platform team", "")
+CHECKLIST = "pci-dss-4.0.1-containers"
+
+# fmt: off
+EVIDENCE = (  # title, kind, media type, source
+    ("docker info of h1", "engine", "application/json", "docker engine unix:///run/docker.sock"),
+    ("docker inspect proxy", "container", "application/json", "docker engine h1"),
+    ("docker inspect api", "container", "application/json", "docker engine h1"),
+    ("docker inspect db", "container", "application/json", "docker engine h1"),
+    ("docker inspect worker", "container", "application/json", "docker engine h1"),
+    ("compose.yaml (shop)", "compose", "application/yaml", "git:shop/deploy@4e1d2a"),
+)
+DOCUMENTS = (  # title, source
+    ("Container hardening standard v2.1 (approved by Łucja Żółć)", "hardening.pdf"),
+    ("Network diagram sign-off, 東京 Ops", "network-signoff.pdf"),
+)
+FINDINGS = (  # rule, severity, title, component, location, status, justification, evidence
+    ("runtime.docker-socket", "critical", "Docker socket mounted into the container", "worker",
+     "/var/run/docker.sock", "open", "", "SYS-5"),
+    ("network.cleartext-cardholder-data", "high",
+     "Cardholder data or credentials on an unencrypted flow", "api", "flow 3 api → db 5432/tcp",
+     "open", "", "SYS-6"),
+    ("blast.path-to-cardholder-data", "high",
+     "Path from an internet-facing component to cardholder data", "proxy", "proxy → api → db",
+     "open", "", "SYS-2"),
+    ("network.unjustified-exposure", "medium", "Port exposed with no declared flow", "proxy",
+     "0.0.0.0:8081/tcp", "open", "", "SYS-2"),
+    ("network.undeclared-shared-network", "medium",
+     "Components share a network with no declared flow", "worker", "network back",
+     "accepted-risk", "The worker only reads the queue table; a dedicated network is planned "
+     "for Q3 with 東京 Ops.", "SYS-5"),
+    ("runtime.all-interfaces", "medium", "Port published on every host interface", "proxy",
+     "0.0.0.0:443/tcp", "open", "", "SYS-2"),
+    ("image.healthcheck", "low", "No HEALTHCHECK in the image", "db", "postgres:16",
+     "false-positive", "The compose file defines the health check.", "SYS-6"),
+    ("runtime.published-port", "info", "Published port to review", "proxy", "443/tcp",
+     "remediated", "", ""),
+)
+PACKAGES = (
+    PackageCount("api", "shop/api:1.4", "Debian GNU/Linux 11 (bullseye)", "2026-08-31",
+                 (("deb", 143), ("pypi", 61)), True),
+    PackageCount("db", "postgres:16", "Debian GNU/Linux 12 (bookworm)", "2028-06-30",
+                 (("deb", 131),), True),
+    PackageCount("proxy", "nginx:1.27", "Alpine Linux v3.17", "2024-11-22 (ended)",
+                 (("apk", 42),), True),
+    PackageCount("worker", "shop/worker:1.4", "unknown", "unknown",
+                 (("golang", 38), ("npm", 512)), False),
+)
+VULNS = (
+    VulnRow("CVE-2024-45490", ("GHSA-5qxm-qvmj-8v79",), "critical", 9.8, "expat", "2.5.0-r0",
+            "apk", ("2.6.3-r0",), ("proxy",), "affected", "libexpat negative length in parsing"),
+    VulnRow("CVE-2024-45492", (), "critical", 9.8, "expat", "2.5.0-r0", "apk", ("2.6.3-r0",),
+            ("proxy",), "under_investigation", "libexpat integer overflow in nextScaffoldPart"),
+    VulnRow("GHSA-9wx4-h78v-vm56", ("CVE-2024-35195",), "medium", 5.6, "requests", "2.31.0",
+            "pypi", ("2.32.0",), ("api",), "not_affected", "Session verify=False persists"),
+    VulnRow("CVE-2023-44487", ("GHSA-qppj-fm5r-hxr3",), "high", 7.5, "golang.org/x/net",
+            "0.15.0", "golang", ("0.17.0",), ("worker",), "", "HTTP/2 rapid reset"),
+    VulnRow("CVE-2024-2511", (), "low", None, "openssl", "3.0.11-1~deb12u2", "deb", (),
+            ("db", "api"), "", "Unbounded memory growth with session handling in TLSv1.3"),
+)
+LIFECYCLE = (
+    LifecycleRow("proxy", "Alpine Linux 3.17", "os", "end-of-life", "ended 2024-11-22"),
+    LifecycleRow("api", "Debian 11", "os", "security-only", "LTS until 2026-08-31"),
+    LifecycleRow("worker", "npm left-pad 1.3.0", "package", "deprecated",
+                 "use String.prototype.padStart"),
+)
+BASIS = "docker info (evidence #1)"
+HOST = (
+    HostRow("Host name", "h1", BASIS),
+    HostRow("Operating system", "Debian GNU/Linux 12 (bookworm)", BASIS),
+    HostRow("Kernel", "6.1.0-18-amd64", BASIS),
+    HostRow("Docker version", "27.3.1", BASIS),
+    HostRow("Rootless", "no", BASIS),
+    HostRow("User-namespace remapping", "no", BASIS),
+    HostRow("Virtualisation", "virtual machine kvm", "systemd-detect-virt output (DOC-2)"),
+)
+REASONS = {
+    "in_place": "Checked against docker inspect of all four services; every one meets it.",
+    "not_in_place": "The worker mounts the Docker socket, so this is not met yet.",
+    "not_applicable": "The estate has no Swarm or Kubernetes; the requirement does not apply.",
+    "not_tested": "Excluded from this pre-assessment: the hosting provider's scope.",
+}
+THREAT_STATUSES = ("unchecked", "in-discussion", "accepted", "in-progress", "mitigated")
+# fmt: on
 
 
 def _at(days: float) -> datetime:
@@ -69,59 +152,23 @@ def deployment() -> Deployment:
 
 
 def evidence() -> tuple[EvidenceRow, ...]:
-    rows = [
-        (
-            "docker info of h1",
-            "engine",
-            "application/json",
-            "docker engine unix:///run/docker.sock",
-        ),
-        ("docker inspect proxy", "container", "application/json", "docker engine h1"),
-        ("docker inspect api", "container", "application/json", "docker engine h1"),
-        ("docker inspect db", "container", "application/json", "docker engine h1"),
-        ("docker inspect worker", "container", "application/json", "docker engine h1"),
-        ("compose.yaml (shop)", "compose", "application/yaml", "git:shop/deploy@4e1d2a"),
-    ]
     found = []
-    for n, (title, kind, media, source) in enumerate(rows, 1):
+    for n, (title, kind, media, source) in enumerate(EVIDENCE, 1):
         extension = ".json" if media == "application/json" else ""
         found.append(
             EvidenceRow(
-                f"SYS-{n}",
-                n,
-                title,
-                kind,
-                media,
-                source,
-                DEVELOPER,
-                _at(n / 4),
-                f"{n:02x}" * 32,
-                4096 * n,
-                ("profile.non_root_user",),
-                f"evidence/SYS-{n}{extension}",
+                f"SYS-{n}", n, title, kind, media, source, DEVELOPER, _at(n / 4), f"{n:02x}" * 32,
+                4096 * n, ("profile.non_root_user",), f"evidence/SYS-{n}{extension}",
             )
-        )
-    docs = [
-        ("Container hardening standard v2.1 (approved by Łucja Żółć)", "hardening.pdf"),
-        ("Network diagram sign-off, 東京 Ops", "network-signoff.pdf"),
-    ]
-    for n, (title, name) in enumerate(docs, 1):
+        )  # fmt: skip
+    for n, (title, name) in enumerate(DOCUMENTS, 1):
         found.append(
             EvidenceRow(
-                f"DOC-{n}",
-                10 + n,
-                title,
-                "attachment",
-                "application/pdf",
-                name,
-                OFFICER,
-                _at(3 + n),
-                f"{0xD0 + n:02x}" * 32,
-                120_000,
-                ("profile.hardening_standard",),
+                f"DOC-{n}", 10 + n, title, "attachment", "application/pdf", name, OFFICER,
+                _at(3 + n), f"{0xD0 + n:02x}" * 32, 120_000, ("profile.hardening_standard",),
                 f"evidence/DOC-{n}",
             )
-        )
+        )  # fmt: skip
     return tuple(found)
 
 
@@ -143,155 +190,52 @@ def companions(rows: tuple[EvidenceRow, ...]) -> tuple[Companion, ...]:
 
 
 def findings() -> tuple[FindingRow, ...]:
-    rows = [
-        (
-            "runtime.docker-socket",
-            "critical",
-            "Docker socket mounted into the container",
-            "worker",
-            "/var/run/docker.sock",
-            "open",
-            "",
-            "SYS-5",
-        ),
-        (
-            "network.cleartext-cardholder-data",
-            "high",
-            "Cardholder data or credentials on an unencrypted flow",
-            "api",
-            "flow 3 api → db 5432/tcp",
-            "open",
-            "",
-            "SYS-6",
-        ),
-        (
-            "blast.path-to-cardholder-data",
-            "high",
-            "Path from an internet-facing component to cardholder data",
-            "proxy",
-            "proxy → api → db",
-            "open",
-            "",
-            "SYS-2",
-        ),
-        (
-            "network.unjustified-exposure",
-            "medium",
-            "Port exposed with no declared flow",
-            "proxy",
-            "0.0.0.0:8081/tcp",
-            "open",
-            "",
-            "SYS-2",
-        ),
-        (
-            "network.undeclared-shared-network",
-            "medium",
-            "Components share a network with no declared flow",
-            "worker",
-            "network back",
-            "accepted-risk",
-            "The worker only reads the queue table; a dedicated network is planned "
-            "for Q3 with 東京 Ops.",
-            "SYS-5",
-        ),
-        (
-            "runtime.all-interfaces",
-            "medium",
-            "Port published on every host interface",
-            "proxy",
-            "0.0.0.0:443/tcp",
-            "open",
-            "",
-            "SYS-2",
-        ),
-        (
-            "image.healthcheck",
-            "low",
-            "No HEALTHCHECK in the image",
-            "db",
-            "postgres:16",
-            "false-positive",
-            "The compose file defines the health check.",
-            "SYS-6",
-        ),
-        (
-            "runtime.published-port",
-            "info",
-            "Published port to review",
-            "proxy",
-            "443/tcp",
-            "remediated",
-            "",
-            "",
-        ),
-    ]
     rules = {r.id: r for r in ALL_RULES}
     found = []
-    for n, (rule, severity, title, comp, where, status, why, ref) in enumerate(rows, 1):
+    for n, (rule, severity, title, comp, where, status, why, ref) in enumerate(FINDINGS, 1):
         r = rules[rule]
         found.append(
             FindingRow(
-                id=n,
-                rule_id=rule,
-                severity=severity,
-                title=title,
-                component=comp,
-                location=where,
-                pci=r.pci,
-                cis=r.cis,
-                status=status,
-                justification=why,
+                id=n, rule_id=rule, severity=severity, title=title, component=comp, location=where,
+                pci=r.pci, cis=r.cis, status=status, justification=why,
                 expires=date(2026, 9, 30) if status == "accepted-risk" else None,
-                evidence_ref=ref,
-                remediation=f"Fix {title.lower()}: see the rule's documentation ({rule}).",
-                owner=OWNERS[n % 3],
-                target_date=date(2026, 4, 1) + timedelta(days=7 * n),
-                first_seen=_at(1),
-                last_seen=_at(20),
+                evidence_ref=ref, remediation=f"Fix {title.lower()}: see the rule's documentation "
+                f"({rule}).", owner=OWNERS[n % 3], target_date=date(2026, 4, 1) + timedelta(7 * n),
+                first_seen=_at(1), last_seen=_at(20),
             )
-        )
+        )  # fmt: skip
     return tuple(found)
 
 
 def sections(finding_rows: tuple[FindingRow, ...]) -> tuple[SectionRow, ...]:
-    checklist = load_checklist("pci-dss-4.0.1-containers")
+    """Every item of the real checklist, statuses in turn, two with another method."""
     by_rule: dict[str, list[int]] = {}
     for f in finding_rows:
         if f.status != "remediated":
             by_rule.setdefault(f.rule_id, []).append(f.id)
     found = []
     n = 0
-    for section in checklist.sections:
+    for section in load_checklist(CHECKLIST).sections:
         items = []
         for item in section.items:
             status = STATUSES[n % len(STATUSES)]
-            method = {7: "compensating_control", 19: "customized_approach"}.get(n, "none")
             ids = tuple(sorted(i for r in item.rules for i in by_rule.get(r, ())))
+            comments = ((AUDITOR, "auditor", _at(9), "Please attach the signed standard."),)
             items.append(
                 ItemRow(
-                    key=item.key,
-                    question=item.question,
-                    guidance=item.guidance,
-                    status=status,
-                    method=method,
-                    pci=item.pci,
-                    cis=item.cis,
-                    rationale="" if status is None else _rationale(item.key, status),
-                    owner=OWNERS[n % len(OWNERS)],
-                    due_date=date(2026, 5, 1) if n % 3 else None,
+                    key=item.key, question=item.question, guidance=item.guidance, status=status,
+                    method={7: "compensating_control", 19: "customized_approach"}.get(n, "none"),
+                    pci=item.pci, cis=item.cis,
+                    rationale="" if status is None else f"{REASONS[status]} ({item.key})",
+                    owner=OWNERS[n % len(OWNERS)], due_date=date(2026, 5, 1) if n % 3 else None,
                     updated_by=OFFICER if n % 2 else DEVELOPER,
                     updated_at=None if status is None else _at(5 + n / 10),
                     evidence_refs=(f"SYS-{1 + n % 6}",) + (("DOC-1",) if n % 4 == 0 else ()),
                     finding_ids=ids,
-                    suggestion=f"Not in Place: {len(ids)} open findings of its rules"
-                    if ids
-                    else "",
-                    comments=((AUDITOR, "auditor", _at(9), "Please attach the signed standard."),)
-                    if n % 9 == 0
-                    else (),
+                    suggestion=f"Not in Place: {len(ids)} open findings of its rules" * bool(ids),
+                    comments=comments if n % 9 == 0 else (),
                 )
-            )
+            )  # fmt: skip
             n += 1
         found.append(
             SectionRow(section.number, section.key, section.title, section.summary, tuple(items))
@@ -299,178 +243,28 @@ def sections(finding_rows: tuple[FindingRow, ...]) -> tuple[SectionRow, ...]:
     return tuple(found)
 
 
-def _rationale(key: str, status: str) -> str:
-    reasons = {
-        "in_place": "Checked against docker inspect of all four services; every one meets it.",
-        "not_in_place": "The worker mounts the Docker socket, so this is not met yet.",
-        "not_applicable": "The estate has no Swarm or Kubernetes; the requirement does not apply.",
-        "not_tested": "Excluded from this pre-assessment: the hosting provider's scope.",
-    }
-    return f"{reasons[status]} ({key})"
-
-
 def threats(d: Deployment) -> tuple[ThreatRow, ...]:
-    statuses = ("unchecked", "in-discussion", "accepted", "in-progress", "mitigated")
     rows = [
         ThreatRow(
-            n,
-            t.element,
-            t.element_kind.value,
-            t.category.value,
-            t.title,
-            t.description,
-            t.actors,
-            t.likelihood,
-            t.impact,
-            t.mitigation,
-            statuses[n % len(statuses)],
-            t.items,
-            "generated",
+            n, t.element, t.element_kind.value, t.category.value, t.title, t.description,
+            t.actors, t.likelihood, t.impact, t.mitigation,
+            THREAT_STATUSES[n % len(THREAT_STATUSES)], t.items, "generated",
         )
         for n, t in enumerate(generate_threats(d), 1)
-    ]
-    rows.append(
-        ThreatRow(
-            len(rows) + 1,
-            "registry.東京",
-            "other",
-            "tampering",
-            "Registry credentials leaked",
-            "A CI token with push rights to the registry is shared by several pipelines.",
-            ("organised-crime",),
-            "medium",
-            "high",
-            "Scope tokens per pipeline; rotate monthly.",
-            "in-progress",
-            ("dependencies.trusted_sources",),
-            "manual",
-        )
-    )
-    return tuple(rows)
-
-
-def dependencies() -> tuple[
-    tuple[PackageCount, ...], tuple[VulnRow, ...], tuple[LifecycleRow, ...]
-]:
-    packages = (
-        PackageCount(
-            "api",
-            "shop/api:1.4",
-            "Debian GNU/Linux 11 (bullseye)",
-            "2026-08-31",
-            (("deb", 143), ("pypi", 61)),
-            True,
-        ),
-        PackageCount(
-            "db",
-            "postgres:16",
-            "Debian GNU/Linux 12 (bookworm)",
-            "2028-06-30",
-            (("deb", 131),),
-            True,
-        ),
-        PackageCount(
-            "proxy", "nginx:1.27", "Alpine Linux v3.17", "2024-11-22 (ended)", (("apk", 42),), True
-        ),
-        PackageCount(
-            "worker", "shop/worker:1.4", "unknown", "unknown", (("golang", 38), ("npm", 512)), False
-        ),
-    )
-    vulns = (
-        VulnRow(
-            "CVE-2024-45490",
-            ("GHSA-5qxm-qvmj-8v79",),
-            "critical",
-            9.8,
-            "expat",
-            "2.5.0-r0",
-            "apk",
-            ("2.6.3-r0",),
-            ("proxy",),
-            "affected",
-            "libexpat negative length in XML_ParseBuffer",
-        ),
-        VulnRow(
-            "CVE-2024-45492",
-            (),
-            "critical",
-            9.8,
-            "expat",
-            "2.5.0-r0",
-            "apk",
-            ("2.6.3-r0",),
-            ("proxy",),
-            "under_investigation",
-            "libexpat integer overflow in nextScaffoldPart",
-        ),
-        VulnRow(
-            "GHSA-9wx4-h78v-vm56",
-            ("CVE-2024-35195",),
-            "medium",
-            5.6,
-            "requests",
-            "2.31.0",
-            "pypi",
-            ("2.32.0",),
-            ("api",),
-            "not_affected",
-            "Session verify=False persists",
-        ),
-        VulnRow(
-            "CVE-2023-44487",
-            ("GHSA-qppj-fm5r-hxr3",),
-            "high",
-            7.5,
-            "golang.org/x/net",
-            "0.15.0",
-            "golang",
-            ("0.17.0",),
-            ("worker",),
-            "",
-            "HTTP/2 rapid reset",
-        ),
-        VulnRow(
-            "CVE-2024-2511",
-            (),
-            "low",
-            None,
-            "openssl",
-            "3.0.11-1~deb12u2",
-            "deb",
-            (),
-            ("db", "api"),
-            "",
-            "Unbounded memory growth with session handling in TLSv1.3",
-        ),
-    )
-    lifecycle = (
-        LifecycleRow("proxy", "Alpine Linux 3.17", "os", "end-of-life", "ended 2024-11-22"),
-        LifecycleRow("api", "Debian 11", "os", "security-only", "LTS until 2026-08-31"),
-        LifecycleRow(
-            "worker", "npm left-pad 1.3.0", "package", "deprecated", "use String.prototype.padStart"
-        ),
-    )
-    return packages, vulns, lifecycle
-
-
-def host() -> tuple[HostRow, ...]:
-    basis = "docker info (evidence #1)"
-    return (
-        HostRow("Host name", "h1", basis),
-        HostRow("Operating system", "Debian GNU/Linux 12 (bookworm)", basis),
-        HostRow("Kernel", "6.1.0-18-amd64", basis),
-        HostRow("Docker version", "27.3.1", basis),
-        HostRow("Rootless", "no", basis),
-        HostRow("User-namespace remapping", "no", basis),
-        HostRow("Virtualisation", "virtual machine kvm", "systemd-detect-virt output (DOC-2)"),
-    )
+    ]  # fmt: skip
+    manual = ThreatRow(
+        len(rows) + 1, "registry.東京", "other", "tampering", "Registry credentials leaked",
+        "A CI token with push rights to the registry is shared by several pipelines.",
+        ("organised-crime",), "medium", "high", "Scope tokens per pipeline; rotate monthly.",
+        "in-progress", ("dependencies.trusted_sources",), "manual",
+    )  # fmt: skip
+    return (*rows, manual)
 
 
 def sample_report(**overrides: Any) -> ReportData:
     d = deployment()
     finding_rows = findings()
     evidence_rows = evidence()
-    packages, vulns, lifecycle = dependencies()
     rules = tuple(
         RuleRow(r.id, r.title, r.severity, r.pci, r.cis)
         for r in sorted(ALL_RULES, key=lambda r: r.id)
@@ -522,7 +316,7 @@ def sample_report(**overrides: Any) -> ReportData:
             for c in d.components
             for w in d.workloads_of(c.name)
         ),
-        host=host(),
+        host=HOST,
         samples=(
             SampleRow("Sample Set-1", "compose services", ("api", "db", "proxy", "worker"), 4, 4),
             SampleRow(
@@ -536,9 +330,9 @@ def sample_report(**overrides: Any) -> ReportData:
         deployment=d,
         flows=flow_report(d),
         blast=blast_radius(d),
-        packages=packages,
-        vulns=vulns,
-        lifecycle=lifecycle,
+        packages=PACKAGES,
+        vulns=VULNS,
+        lifecycle=LIFECYCLE,
         actors=tuple(
             ActorRow(
                 a.kind,
@@ -556,7 +350,7 @@ def sample_report(**overrides: Any) -> ReportData:
         evidence=evidence_rows,
         methodology=Methodology(
             auditapp_version="0.1.0",
-            checklist="pci-dss-4.0.1-containers 1.0.0",
+            checklist=f"{CHECKLIST} 1.0.0",
             rule_catalogue=f"{len(rules)} rules, digest 3b9f0c1d2e4a5b6c",
             rules=rules,
             vuln_data=(
@@ -584,63 +378,32 @@ def final_report(**overrides: Any) -> ReportData:
     )
 
 
-def empty_report() -> ReportData:
+def empty_report(**overrides: Any) -> ReportData:
     """An audit just opened: no components, containers, evidence, answers or findings."""
     empty = Deployment()
-    checklist = load_checklist("pci-dss-4.0.1-containers")
     unanswered = tuple(
         SectionRow(
-            s.number,
-            s.key,
-            s.title,
-            s.summary,
+            s.number, s.key, s.title, s.summary,
             tuple(
-                ItemRow(
-                    i.key,
-                    i.question,
-                    i.guidance,
-                    None,
-                    "none",
-                    i.pci,
-                    i.cis,
-                    "",
-                    "",
-                    None,
-                    "",
-                    None,
-                    (),
-                    (),
-                    "",
-                    (),
-                )
+                ItemRow(i.key, i.question, i.guidance, None, "none", i.pci, i.cis, "", "", None,
+                        "", None, (), (), "", ())
                 for i in s.items
             ),
         )
-        for s in checklist.sections
-    )
+        for s in load_checklist(CHECKLIST).sections
+    )  # fmt: skip
     base = sample_report()
-    return replace(
-        base,
-        audit=replace(
-            base.audit, name="Empty audit", period_start=None, period_end=None, journal_entries=1
-        ),
-        members=(MemberRow(OFFICER, "officer"),),
-        signoffs=(),
-        missing_signoffs=("officer", "auditor"),
-        sections=unanswered,
-        components=(),
+    audit = replace(
+        base.audit, name="Empty audit", description="", period_start=None, period_end=None,
+        journal_entries=1,
+    )  # fmt: skip
+    data = replace(
+        base, audit=audit, members=(MemberRow(OFFICER, "officer"),), signoffs=(),
+        missing_signoffs=("officer", "auditor"), sections=unanswered, components=(),
         host=(HostRow("Docker daemon", "not collected", "run `auditapp collect --engine`"),),
-        samples=(),
-        deployment=empty,
-        flows=flow_report(empty),
-        blast=blast_radius(empty),
-        packages=(),
-        vulns=(),
-        lifecycle=(),
-        actors=(),
-        threats=(),
-        findings=(),
-        evidence=(),
+        samples=(), deployment=empty, flows=flow_report(empty), blast=blast_radius(empty),
+        packages=(), vulns=(), lifecycle=(), actors=(), threats=(), findings=(), evidence=(),
         methodology=replace(base.methodology, vuln_data=(), analysed_at=None, analysed_by=""),
         companions=(),
-    )
+    )  # fmt: skip
+    return replace(data, **overrides)

@@ -67,7 +67,7 @@ def _manifest(data: ReportData) -> Flowable:
             ]
             for e in _ordered(data.evidence)
         ],
-        [0.07, 0.21, 0.1, 0.18, 0.16, 0.28],
+        [0.07, 0.2, 0.11, 0.18, 0.16, 0.28],
         mono=(5,),
         empty="No evidence has been collected or attached.",
     )

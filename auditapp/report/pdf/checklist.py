@@ -79,7 +79,6 @@ def _item(number: str, item: ItemRow, findings: dict[int, FindingRow]) -> list[F
     story: list[Flowable] = [
         Heading(number, item.question, 2, toc=False, outline=f"{number} {item.key}"),
         _facts(item),
-        gap(3),
         subhead("Rationale"),
     ]
     if item.rationale.strip():
@@ -134,6 +133,8 @@ def _facts(item: ItemRow) -> Flowable:
         ("Answered", answered),
         ("Item", item.key),
     ]
-    return kv_table(
+    facts = kv_table(
         pairs, 0.13, per_row=2, extra=[("BACKGROUND", (1, 0), (1, 0), colour)], mono=("Item",)
     )
+    facts.keepWithNext = True  # with the start of its rationale, not alone at a page's foot
+    return facts

@@ -19,10 +19,11 @@ from reportlab.pdfgen.canvas import Canvas
 
 from auditapp.resources import resource_path
 
-SANS = "AuditSans"
-SANS_BOLD = "AuditSans-Bold"
-MONO = "AuditMono"
-FALLBACK = "AuditFallback"  # Droid Sans Fallback: CJK, which DejaVu lacks
+# The names the diagrams look for too, so each font is loaded and embedded once.
+SANS = "DejaVuSans"
+SANS_BOLD = "DejaVuSans-Bold"
+MONO = "DejaVuSansMono"
+FALLBACK = "DroidSansFallback"  # CJK, which DejaVu lacks
 
 _FILES = {
     SANS: "DejaVuSans.ttf",
@@ -44,8 +45,10 @@ class Run:
 @cache
 def register_fonts() -> tuple[str, ...]:
     """Register the shipped fonts with reportlab once per process; returns their names."""
+    registered = set(pdfmetrics.getRegisteredFontNames())
     for name, file_name in _FILES.items():
-        pdfmetrics.registerFont(TTFont(name, str(resource_path("fonts", file_name))))
+        if name not in registered:  # the diagrams may have loaded it, from the same file
+            pdfmetrics.registerFont(TTFont(name, str(resource_path("fonts", file_name))))
     # <b> inside Paragraph markup picks the bold face through these mappings.
     addMapping(SANS, 0, 0, SANS)
     addMapping(SANS, 1, 0, SANS_BOLD)
