@@ -15,6 +15,7 @@ class WindowActions:
     save: QAction
     previous_item: QAction
     next_item: QAction
+    collect: QAction
     quit: QAction
 
 
@@ -36,5 +37,8 @@ def make_actions(parent: QWidget) -> WindowActions:
         save=action("&Save item", "Save the item's answer", QKeySequence.StandardKey.Save),
         previous_item=action("&Previous item", "Go to the previous item", "Alt+Up", "Ctrl+["),
         next_item=action("Ne&xt item", "Go to the next item", "Alt+Down", "Ctrl+]"),
+        collect=action(
+            "&Collect…", "Collect evidence from Docker, archives, compose", "Ctrl+Shift+C"
+        ),
         quit=action("&Quit", "Save and close auditapp", QKeySequence.StandardKey.Quit),
     )

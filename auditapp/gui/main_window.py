@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from auditapp.errors import AuditappError
 from auditapp.gui.acting import ActingAs
 from auditapp.gui.actions import make_actions
+from auditapp.gui.dialogs.collect_dialog import CollectDialog
 from auditapp.gui.dialogs.new_audit import NewAuditDialog
 from auditapp.gui.dialogs.open_audit import OpenAuditDialog
 from auditapp.gui.errors import describe_error, show_error
@@ -39,6 +40,7 @@ from auditapp.gui.widgets.member_picker import MemberPicker
 from auditapp.gui.widgets.navigator import Navigator
 from auditapp.gui.widgets.status_bar import AuditStatusBar
 from auditapp.services import audits, items, members
+from auditapp.services.roles import Action
 from auditapp.services.workspace import Workspace
 
 APP_NAME = "auditapp"
@@ -57,6 +59,8 @@ class MainWindow(QMainWindow):
         self.empty = EmptyState()
         self.member_picker = MemberPicker()
         self.actions_ = make_actions(self)
+        self.collect_dialog: CollectDialog | None = None
+        self._collect_tip = self.actions_.collect.toolTip()
         self.status = AuditStatusBar(ws.db.describe())
         self.setStatusBar(self.status)
 
@@ -149,6 +153,30 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def open_collect(self) -> CollectDialog | None:
+        """Show the Collect dialog (not modal, one at a time); its collect runs on its own."""
+        if self.acting.audit is None:
+            return None
+        if self.collect_dialog is None:
+            self.collect_dialog = CollectDialog(self.acting, self)
+            self.collect_dialog.collected.connect(self._collected)
+            self.collect_dialog.finished.connect(self._collect_closed)
+        self.collect_dialog.show()
+        self.collect_dialog.raise_()
+        self.collect_dialog.activateWindow()
+        return self.collect_dialog
+
+    def _collected(self, _summary: object) -> None:
+        self.reload_checklist()
+        current = self.pages.currentWidget()
+        if isinstance(current, AuditView):
+            current.refresh()
+
+    def _collect_closed(self) -> None:
+        if self.collect_dialog is not None:
+            self.collect_dialog.deleteLater()
+            self.collect_dialog = None
+
     def reload_checklist(self) -> None:
         """Re-read every item's answer and the roll-up (after a save, an attachment, ...)."""
         caller = self.acting.caller()
@@ -232,6 +260,8 @@ class MainWindow(QMainWindow):
         if not self.editor.leave():
             event.ignore()
             return
+        if self.collect_dialog is not None:
+            self.collect_dialog.stop()  # a collect stores nothing when cancelled
         if self.runner.busy:
             self.status.say("Waiting for the attachments to be stored…")
             self.runner.wait()
@@ -250,6 +280,8 @@ class MainWindow(QMainWindow):
         bar.addAction(self.actions_.save)
         bar.addAction(self.actions_.previous_item)
         bar.addAction(self.actions_.next_item)
+        bar.addSeparator()
+        bar.addAction(self.actions_.collect)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
@@ -268,6 +300,7 @@ class MainWindow(QMainWindow):
         a.previous_item.triggered.connect(partial(self._step, -1))
         a.next_item.triggered.connect(partial(self._step, 1))
         a.quit.triggered.connect(self.close)
+        a.collect.triggered.connect(self.open_collect)
         self.empty.create_requested.connect(self.new_audit)
         self.empty.open_requested.connect(self.open_audit)
         self.navigator.item_chosen.connect(self._item_chosen)
@@ -329,3 +362,6 @@ class MainWindow(QMainWindow):
         opened = audit is not None
         for action in (self.actions_.save, self.actions_.previous_item, self.actions_.next_item):
             action.setEnabled(opened)
+        self.actions_.collect.setEnabled(opened and self.acting.may(Action.ATTACH_EVIDENCE))
+        refusal = self.acting.refusal(Action.ATTACH_EVIDENCE) if opened else "Open an audit first"
+        self.actions_.collect.setToolTip(refusal or self._collect_tip)
