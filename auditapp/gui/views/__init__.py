@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from auditapp.gui.views.base import AuditView
 from auditapp.gui.views.findings import FindingsView
+from auditapp.gui.views.flows import FlowsView
 
 
 def view_classes() -> list[type[AuditView]]:
     """Every working view (imported here, once, so the window stays ignorant of them)."""
     views: list[type[AuditView]] = [
         FindingsView,
+        FlowsView,
     ]
     return views
