@@ -11,12 +11,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from auditapp.services.vulndb import EcosystemStatus, status
 from auditapp.services.workspace import Caller, Workspace, load_audit
 from auditapp.store.models import Advisory, Affected, Component, Image, Package, VexStatement
+from auditapp.vulns.aliases import AdvisoryInfo, AliasMerger, Vulnerability
 from auditapp.vulns.matching import (
     ParsedVersion,
     judge,
@@ -25,11 +26,27 @@ from auditapp.vulns.matching import (
     scheme_for,
     target_for,
 )
-from auditapp.vulns.severity import RATINGS, Severity, severity_of
+from auditapp.vulns.severity import RATINGS, severity_of
 from auditapp.vulns.stored_json import JsonVersions, loads
 
 CHUNK = 400
-_PREFERENCE = ("CVE-", "GHSA-", "PYSEC-", "GO-", "RUSTSEC-", "DSA-", "DLA-", "USN-", "ALSA-")
+# Built once: an expanding parameter takes each batch of names or ids as it comes. Withdrawn
+# advisories are left out afterwards, from the advisories read for what matched: cheaper than
+# a join that looks up the advisory of every entry read.
+_AFFECTED = select(
+    Affected.name, Affected.advisory_id, Affected.ecosystem, Affected.ranges, Affected.versions
+).where(
+    Affected.ecosystem_base == bindparam("base"),
+    Affected.name.in_(bindparam("names", expanding=True)),
+)
+_ADVISORIES = select(
+    Advisory.id,
+    Advisory.withdrawn,
+    Advisory.aliases,
+    Advisory.summary,
+    Advisory.severity,
+    Advisory.database_severity,
+).where(Advisory.id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,20 +114,9 @@ At = tuple[str, str, str, str]
 _Installed = tuple[str, str, str, str, int, At]
 
 
-@dataclass(frozen=True, slots=True)
-class _Vuln:
-    """One vulnerability (advisories merged by alias) found at one installed version."""
-
-    id: str
-    aliases: tuple[str, ...]
-    summary: str
-    severity: Severity
-    fixed_versions: tuple[str, ...]
-
-
 def _match_audit(
     session: Session, audit_id: int
-) -> tuple[list[tuple[_Installed, _Vuln, _ImageNames]], int]:
+) -> tuple[list[tuple[_Installed, Vulnerability, _ImageNames]], int]:
     """Every (package, vulnerability) of the audit, in stored package order, and how many
     evaluations failed. Each installed version is matched once, however many images hold it."""
     images = {i.id: i for i in session.scalars(select(Image).where(Image.audit_id == audit_id))}
@@ -119,16 +125,13 @@ def _match_audit(
     counts: dict[At, int] = {}
     for *_, at in installed:
         counts[at] = counts.get(at, 0) + 1
-    hits, unevaluable = match_names(session, counts)
-    advisories = _advisories(session, {a for found in hits.values() for a in found})
-    vulns = {
-        at: [_merged(group, found, advisories) for group in _alias_groups(found, advisories)]
-        for at, found in hits.items()
-    }
+    matches = match_names(session, counts)
+    merger = AliasMerger(matches.advisories)
+    vulns = {at: merger.vulnerabilities(found) for at, found in matches.hits.items()}
     names = {image_id: _names_of(image, components) for image_id, image in images.items()}
     return [
         (item, vuln, names[item[4]]) for item in installed for vuln in vulns.get(item[5], ())
-    ], unevaluable
+    ], matches.unevaluable
 
 
 def _installed(session: Session, images: dict[int, Image]) -> list[_Installed]:
@@ -170,16 +173,23 @@ def _installed(session: Session, images: dict[int, Image]) -> list[_Installed]:
     return installed
 
 
-def match_names(
-    session: Session, counts: Mapping[At, int]
-) -> tuple[dict[At, dict[str, tuple[str, ...]]], int]:
-    """The not-withdrawn advisories affecting each installed version (advisory id -> nearest
-    fixes, in stored order), and how many evaluations failed, each counting once per package
-    (`counts` says how many packages are installed at each version).
+@dataclass(frozen=True)
+class Matches:
+    """What affects the installed versions of an inventory."""
 
-    Affected entries are read per ecosystem through the (ecosystem_base, name) index, a batch
-    of names per query, and each is judged against every installed version of its name as it
-    arrives, then dropped: only what matched is kept. Each version is parsed once. Ecosystems
+    # installed version -> the not-withdrawn advisories affecting it -> their nearest fixes
+    hits: dict[At, dict[str, tuple[str, ...]]]
+    unevaluable: int  # failed evaluations, each counted once per package
+    advisories: dict[str, AdvisoryInfo]  # those in `hits`, and any whose entries failed
+
+
+def match_names(session: Session, counts: Mapping[At, int]) -> Matches:
+    """Every installed version (`counts` says how many packages are installed at each) judged
+    against the affected entries of its name.
+
+    Entries are read per ecosystem through the (ecosystem_base, name) index, a batch of names
+    per query, and each is judged against every installed version of its name as it arrives,
+    then dropped: only what matched or failed is kept. Each version is parsed once. Ecosystems
     without a version order are not read, since nothing could be evaluated."""
     versions: dict[tuple[str, str], tuple[At, ...]] = {}
     for at in counts:
@@ -188,7 +198,7 @@ def match_names(
     for base, name in versions:
         names[base].append(name)
     hits: dict[At, dict[str, tuple[str, ...]]] = {}
-    unevaluable = 0
+    failures: dict[str, int] = {}  # advisory -> failed evaluations, per package
     connection = session.connection()
     for base, batch in sorted(names.items()):
         scheme = scheme_for(base)
@@ -198,19 +208,7 @@ def match_names(
         parsed: dict[str, tuple[tuple[At, ParsedVersion, int], ...]] = {}
         for start in range(0, len(batch), CHUNK):
             rows = connection.execute(
-                select(
-                    Affected.name,
-                    Affected.advisory_id,
-                    Affected.ecosystem,
-                    Affected.ranges,
-                    Affected.versions,
-                )
-                .join(Advisory, Advisory.id == Affected.advisory_id)
-                .where(
-                    Affected.ecosystem_base == base,
-                    Affected.name.in_(batch[start : start + CHUNK]),
-                    Advisory.withdrawn == "",
-                )
+                _AFFECTED, {"base": base, "names": batch[start : start + CHUNK]}
             ).all()
             for name, advisory, ecosystem, ranges_json, versions_json in rows:
                 installed = parsed.get(name)
@@ -225,70 +223,46 @@ def match_names(
                 for at, version, count in installed:
                     verdict = judge(ranges, listed, entry_release, version, at[3], scheme)
                     if verdict.unevaluable:
-                        unevaluable += count
+                        failures[advisory] = failures.get(advisory, 0) + count
                     if verdict.affected:
                         found = hits.get(at)
                         if found is None:
                             found = hits[at] = {}
                         found[advisory] = verdict.fixed_versions
-    return hits, unevaluable
+    advisories = _advisories(
+        session, {a for found in hits.values() for a in found} | failures.keys()
+    )
+    for at, found in list(hits.items()):
+        if not found.keys() <= advisories.keys():
+            kept = {a: fixes for a, fixes in found.items() if a in advisories}
+            if kept:
+                hits[at] = kept
+            else:
+                del hits[at]
+    return Matches(
+        hits,
+        sum(count for advisory, count in failures.items() if advisory in advisories),
+        advisories,
+    )
 
 
-@dataclass(frozen=True)
-class _Advisory:
-    id: str
-    aliases: tuple[str, ...]
-    summary: str
-    severity: Severity
-
-
-def _advisories(session: Session, ids: Iterable[str]) -> dict[str, _Advisory]:
-    found: dict[str, _Advisory] = {}
+def _advisories(session: Session, ids: Iterable[str]) -> dict[str, AdvisoryInfo]:
+    """These advisories, but for withdrawn ones."""
+    found: dict[str, AdvisoryInfo] = {}
     wanted = sorted(ids)
     connection = session.connection()
     for start in range(0, len(wanted), CHUNK):
-        rows = connection.execute(
-            select(
-                Advisory.id,
-                Advisory.aliases,
-                Advisory.summary,
-                Advisory.severity,
-                Advisory.database_severity,
-            ).where(Advisory.id.in_(wanted[start : start + CHUNK]))
-        ).all()
-        for identifier, aliases, summary, vectors, rating in rows:
-            found[identifier] = _Advisory(
+        rows = connection.execute(_ADVISORIES, {"ids": wanted[start : start + CHUNK]}).all()
+        for identifier, withdrawn, aliases, summary, vectors, rating in rows:
+            if withdrawn != "":
+                continue
+            found[identifier] = AdvisoryInfo(
                 identifier,
                 tuple(loads(aliases)),
                 summary,
                 severity_of([tuple(v) for v in loads(vectors)], rating),
             )
     return found
-
-
-def _alias_groups(
-    found: dict[str, tuple[str, ...]], advisories: dict[str, _Advisory]
-) -> list[set[str]]:
-    """Advisories that name each other (or share an alias) are one vulnerability
-    (union-find over every id and alias)."""
-    parent: dict[str, str] = {}
-
-    def root(name: str) -> str:
-        parent.setdefault(name, name)
-        while parent[name] != name:
-            parent[name] = parent[parent[name]]
-            name = parent[name]
-        return name
-
-    for advisory in found:
-        if advisory in advisories:
-            for alias in advisories[advisory].aliases:
-                parent[root(alias)] = root(advisory)
-    groups: dict[str, set[str]] = {}
-    for advisory in found:
-        if advisory in advisories:
-            groups.setdefault(root(advisory), set()).add(advisory)
-    return list(groups.values())
 
 
 @dataclass(frozen=True)
@@ -304,24 +278,9 @@ def _names_of(image: Image, components: list[Component]) -> _ImageNames:
     return _ImageNames(tags[0] if tags else image.digest[:19], tuple(users))
 
 
-def _merged(
-    group: set[str], found: dict[str, tuple[str, ...]], advisories: dict[str, _Advisory]
-) -> _Vuln:
-    ids = set(group) | {alias for a in group for alias in advisories[a].aliases}
-    representative = min(ids, key=_id_rank)
-    summary = next((advisories[a].summary for a in sorted(group) if advisories[a].summary), "")
-    return _Vuln(
-        id=representative,
-        aliases=tuple(sorted(ids - {representative})),
-        summary=summary,
-        severity=min(advisories[a].severity for a in group),
-        fixed_versions=tuple(sorted({fix for a in group for fix in found[a]})),
-    )
-
-
 def _view(
     item: _Installed,
-    vuln: _Vuln,
+    vuln: Vulnerability,
     names: _ImageNames,
     dispositions: dict[tuple[str, str], str],
     ages: dict[str, int | None],
@@ -357,13 +316,3 @@ def _view(
         disposition=disposition,
         data_age_days=ages.get(ecosystem),
     )
-
-
-_RANKS = {prefix.rstrip("-"): rank for rank, prefix in enumerate(_PREFERENCE)}
-
-
-def _id_rank(identifier: str) -> tuple[int, str]:
-    """Which id represents a vulnerability: a CVE first, then GHSA ... (the prefixes all end
-    at their only "-", so the text before an id's first "-" names its kind)."""
-    kind, dash, _ = identifier.partition("-")
-    return (_RANKS.get(kind, len(_PREFERENCE)) if dash else len(_PREFERENCE)), identifier

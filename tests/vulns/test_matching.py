@@ -174,7 +174,8 @@ def test_go_data_imports_and_matches_stdlib(team_ws: Workspace) -> None:
     vulndb.import_paths(team_ws, [GO_ZIP])
     wanted = {("Go", "stdlib", "v1.16.3", ""): 1, ("Go", "stdlib", "v1.16.4", ""): 2}
     with team_ws.db.read() as session:
-        hits, unevaluable = vulns.match_names(session, wanted)
-    assert "GO-2022-0236" in hits[("Go", "stdlib", "v1.16.3", "")]  # fixed in 1.16.4
-    assert "GO-2022-0236" not in hits.get(("Go", "stdlib", "v1.16.4", ""), {})
-    assert unevaluable == 0
+        matches = vulns.match_names(session, wanted)
+    assert "GO-2022-0236" in matches.hits[("Go", "stdlib", "v1.16.3", "")]  # fixed in 1.16.4
+    assert "GO-2022-0236" not in matches.hits.get(("Go", "stdlib", "v1.16.4", ""), {})
+    assert "GO-2022-0236" in matches.advisories
+    assert matches.unevaluable == 0

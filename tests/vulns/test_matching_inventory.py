@@ -14,6 +14,8 @@ from auditapp.store.types import utcnow
 from tests.conftest import OFFICER
 from tests.vulns.osv_records import record, write
 
+GONE = "2026-01-01T00:00:00Z"
+
 _IMAGES = {  # tag -> (os version, packages as (purl type, name, version))
     "a:1": ("12", [("pypi", "Demo", "1.0"), ("deb", "openssl", "3.0.11-1~deb12u1")]),
     "b:1": (
@@ -24,7 +26,10 @@ _IMAGES = {  # tag -> (os version, packages as (purl type, name, version))
             ("deb", "openssl", "3.0.11-1~deb12u1"),
         ],
     ),
-    "c:1": ("12", [("pypi", "DEMO", "2.0"), ("golang", "example.com/none", "v1.0.0")]),
+    "c:1": (
+        "12",
+        [("pypi", "DEMO", "2.0"), ("golang", "example.com/none", "v1.0.0"), ("deb", "zlib", "1")],
+    ),
 }
 
 
@@ -69,6 +74,15 @@ def test_shared_names_and_versions_each_get_their_results(
                 record("T-DEMO", "PyPI", "demo", [{"introduced": "0"}, {"fixed": "2.0"}]),
                 record("T-BAD", "PyPI", "demo", [{"introduced": "0"}, {"fixed": "bad!"}]),
                 record("T-LIST", "PyPI", "demo", [], versions=("1.0",)),
+                # Withdrawn: neither their matches nor their unreadable fixes count.
+                record(
+                    "T-GONE",
+                    "PyPI",
+                    "demo",
+                    [{"introduced": "0"}, {"fixed": "bad!"}],
+                    withdrawn=GONE,
+                ),
+                record("T-GONE-Z", "Debian:12", "zlib", [{"introduced": "0"}], withdrawn=GONE),
                 record(
                     "T-DEB",
                     "Debian:12",
