@@ -175,3 +175,24 @@ def test_every_rule_is_documented_and_every_checklist_rule_exists() -> None:
     named = {r for item in load_checklist("pci-dss-4.0.1-containers").items() for r in item.rules}
     assert named <= set(rules), named - set(rules)
     assert len(named) > 30  # the checklist's automated items name their rules
+
+
+def test_journal_replay_catches_statuses_and_flows_changed_beside_auditapp(
+    team_ws: Workspace, tmp_path: Path
+) -> None:
+    from auditapp.services.flows import FlowInput, add_flow
+    from auditapp.store.models import Finding, Flow
+
+    _collect(team_ws, tmp_path, privileged=True)
+    analyse(team_ws, DEVELOPER)
+    [finding] = list_findings(team_ws, AUDITOR, rule="runtime.privileged")
+    set_finding_status(team_ws, OFFICER, finding.id, "false-positive", justification="lab box")
+    add_flow(team_ws, DEVELOPER, FlowInput("api", "worker", 8080, "tcp"))
+    assert journal.verify_journal(team_ws, Caller()).intact
+
+    with team_ws.db.write() as session:
+        session.execute(update(Finding).where(Finding.id == finding.id).values(status="remediated"))
+        session.execute(update(Flow).values(encrypted=True))
+    problems = journal.verify_journal(team_ws, Caller()).mismatches
+    assert any(f"finding #{finding.id}" in p and "remediated" in p for p in problems)
+    assert any("declared flow api -> worker 8080/tcp" in p for p in problems)

@@ -87,13 +87,33 @@ def port_matches(flow: DeclaredFlow, exposure: Exposure) -> bool:
 
 
 def justifying(deployment: Deployment, exposure: Exposure) -> tuple[DeclaredFlow, ...]:
-    """Declared flows into the exposure's component, from elsewhere, on its port."""
-    return tuple(
+    """Declared flows into the exposure's component, from elsewhere, on its port.
+
+    A port published beyond the host is justified only by a flow that has to come through
+    the host: from a zone, or from a component that shares no network with it. A neighbour on
+    a shared network connects over that network, so its flow does not explain publishing the
+    port to everyone who can reach the host."""
+    flows = [
         f
         for f in deployment.flows
         if f.destination == exposure.component
         and f.source != exposure.component
         and port_matches(f, exposure)
+    ]
+    if exposure.off_host:
+        flows = [f for f in flows if _through_the_host(deployment, f, exposure)]
+    return tuple(flows)
+
+
+def _through_the_host(deployment: Deployment, flow: DeclaredFlow, exposure: Exposure) -> bool:
+    if zone_of(flow.source) is not None:
+        return True
+    attached = Attachments(deployment)
+    into = [w for w in deployment.workloads_of(exposure.component) if w.name == exposure.workload]
+    return not any(
+        attached.shared(source, target)
+        for source in deployment.workloads_of(flow.source)
+        for target in into
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +26,8 @@ from auditapp.store.models import (
     ChecklistResponse,
     Evidence,
     EvidenceLink,
+    Finding,
+    Flow,
     JournalEntry,
     Member,
     SignOff,
@@ -107,8 +109,16 @@ def _mismatches(session: Session, audit: Audit) -> Iterator[str]:
     hashes: set[str] = {journal.GENESIS}
     dispositions: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
     vex_changes: dict[tuple[str, str], int] = defaultdict(int)
+    finding_status: dict[int, str] = {}
+    flows: Counter[tuple[Any, ...]] = Counter()
     for entry, summary in _entries(session, audit):
         hashes.add(entry.hash)
+        if entry.action == "finding.status":
+            finding_status[_int(summary.get("id"))] = str(summary.get("to"))
+        elif entry.action == "finding.reopen":
+            finding_status[_int(summary.get("id"))] = "open"
+        elif entry.action in ("flow.add", "flow.remove"):
+            flows[_flow_key(summary)] += 1 if entry.action == "flow.add" else -1
         if entry.action == "member.add":
             roles[entry.target] = str(summary.get("role"))
         elif entry.action == "item.update":
@@ -168,6 +178,32 @@ def _mismatches(session: Session, audit: Audit) -> Iterator[str]:
                 f"the disposition of {statement.vuln_id} on {statement.purl} differs from "
                 "what the journal recorded"
             )
+    for finding in session.scalars(select(Finding).where(Finding.audit_id == audit.id)):
+        if finding.status != finding_status.get(finding.id, "open"):
+            yield (
+                f"finding #{finding.id} ({finding.rule_id}) is {finding.status!r}, which the "
+                "journal never recorded"
+            )
+    stored_flows: Counter[tuple[Any, ...]] = Counter(
+        _flow_key(
+            {
+                "source": f.source,
+                "destination": f.destination,
+                "port": f.port,
+                "protocol": f.protocol,
+                "data_classes": _json_list(f.data_classes),
+                "encrypted": f.encrypted,
+                "authenticated": f.authenticated,
+            }
+        )
+        for f in session.scalars(select(Flow).where(Flow.audit_id == audit.id))
+    )
+    for flow_key in sorted((stored_flows - flows) + (flows - stored_flows), key=repr):
+        source, destination, port, protocol = flow_key[:4]
+        yield (
+            f"the declared flow {source} -> {destination} {port}/{protocol} "
+            "differs from the journal"
+        )
     stored_signoffs: dict[str, int] = defaultdict(int)
     for signed in session.scalars(select(SignOff).where(SignOff.audit_id == audit.id)):
         stored_signoffs[signed.member_name] += 1
@@ -179,6 +215,32 @@ def _mismatches(session: Session, audit: Audit) -> Iterator[str]:
                 f"{name} has {stored_signoffs[name]} sign-off(s) stored and "
                 f"{signoffs[name]} in the journal"
             )
+
+
+def _json_list(text: str) -> list[Any]:
+    try:
+        value = json.loads(text or "[]")
+    except ValueError:
+        return ["(unreadable)"]
+    return value if isinstance(value, list) else ["(unreadable)"]
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else -1
+
+
+def _flow_key(summary: dict[str, Any]) -> tuple[Any, ...]:
+    """What a declared flow says (its justification aside, which the journal keeps short)."""
+    classes = summary.get("data_classes")
+    return (
+        str(summary.get("source")),
+        str(summary.get("destination")),
+        summary.get("port"),
+        str(summary.get("protocol")),
+        tuple(sorted(str(c) for c in classes)) if isinstance(classes, list) else (),
+        summary.get("encrypted") is True,
+        summary.get("authenticated") is True,
+    )
 
 
 def _check_answer(

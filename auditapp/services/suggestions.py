@@ -39,6 +39,7 @@ class RuleOutcome:
     rule: Rule
     subjects: tuple[str, ...]  # what the rule looked at; empty: nothing to judge
     hits: tuple[Hit, ...]
+    noun: str = ""  # what the subjects are, when not the rule scope's usual word
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def _judge(
     judged = [o for o in outcomes if not _undecided(o)]
     undecided = len(judged) < len(outcomes)
     for outcome in judged:
-        noun = NOUNS[outcome.rule.scope]
+        noun = outcome.noun or NOUNS[outcome.rule.scope]
         checked.setdefault(noun, set()).update(outcome.subjects)
         hits = [
             h
@@ -162,18 +163,29 @@ def _collect_time(
                 Finding.active.is_(True),
             )
         ).all()
-        subjects = _collected_images(change)
-        if not subjects:
+        images = _collected_images(change)
+        if not images:
             continue
+        # Secrets are found in images, containers and compose projects alike: count each
+        # place that was looked at once, by the name its findings use.
         hits = tuple(Hit(r.component, r.location, subject=r.component) for r in rows)
-        outcomes.append(RuleOutcome(rule, subjects, hits))
+        subjects = tuple(sorted(set(images) | {h.subject for h in hits}))
+        outcomes.append(RuleOutcome(rule, subjects, hits, "images and configurations"))
     return outcomes
 
 
 def _collected_images(change: Change) -> tuple[str, ...]:
-    return tuple(
-        change.session.scalars(select(Image.digest).where(Image.audit_id == change.audit.id))
-    )
+    """The collected images by the name findings give them: the first tag, else the digest."""
+    names = []
+    for tags, digest in change.session.execute(
+        select(Image.repo_tags, Image.digest).where(Image.audit_id == change.audit.id)
+    ):
+        try:
+            first = json.loads(tags)[0]
+        except (ValueError, IndexError, KeyError, TypeError):
+            first = None
+        names.append(first if isinstance(first, str) else digest[:19])
+    return tuple(names)
 
 
 def list_suggestions(ws: Workspace, caller: Caller) -> list[SuggestionView]:

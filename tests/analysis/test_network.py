@@ -373,3 +373,20 @@ def test_locations_are_unique_per_rule_and_component() -> None:
         found: list[Hit] = r.run(d)
         keys = [(h.component, h.location) for h in found]
         assert len(keys) == len(set(keys)), r.id
+
+
+def test_a_neighbours_flow_does_not_justify_publishing_to_everyone() -> None:
+    """edge reaches storefront over their shared network; that flow explains the network
+    path, not storefront's port 3000 published on every host interface."""
+    edge = service("edge")
+    storefront = service("storefront", ports=(PublishedPort(3000, "tcp", "", 3000),))
+    from_edge = flow(1, "edge", "storefront", 3000)
+    d = deployment(edge, storefront, flows=[from_edge])
+    assert hits(unjustified, d) == [("storefront", "service storefront * port 3000/tcp", "medium")]
+    from_shoppers = flow(2, "zone:end-users", "storefront", 3000)
+    assert hits(unjustified, deployment(edge, storefront, flows=[from_edge, from_shoppers])) == []
+    elsewhere = service("batch", networks=("other",))
+    across_hosts = flow(3, "batch", "storefront", 3000)
+    assert hits(unjustified, deployment(elsewhere, storefront, flows=[across_hosts])) == []
+    on_loopback = service("storefront", ports=(PublishedPort(3000, "tcp", "127.0.0.1", 3000),))
+    assert hits(unjustified, deployment(edge, on_loopback, flows=[from_edge])) == []
