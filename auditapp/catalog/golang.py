@@ -23,6 +23,7 @@ from auditapp.catalog.interface import (
 
 MAX_BINARY_BYTES = 256 * 1024 * 1024
 BUILDINFO_MAGIC = b"\xff Go buildinf:"
+_BUILDINFO_NAME = b".go.buildinfo\0"
 _HEADER_SIZE = 32
 _ALIGN = 16
 _SCAN_BYTES = 64 * 1024  # how far into the data segment Go's own reader looks for the header
@@ -134,21 +135,23 @@ def _sections(
     shentsize: int,
     shstrndx: int,
 ) -> tuple[_Section, ...]:
+    """The `.go.buildinfo` sections (the only ones asked about), once every section's name
+    offset is checked: each must point at a NUL-terminated name in the name table."""
     if shoff == 0 or shnum == 0:
         return ()
     sh_fmt = endian + ("IIQQQQIIQQ" if is64 else "IIIIIIIIII")
     table = _table(source, shoff, shnum, shentsize, struct.calcsize(sh_fmt), "section header table")
-    raw = [struct.unpack_from(sh_fmt, table, i * shentsize) for i in range(shnum)]
+    raw = list(struct.iter_unpack(sh_fmt, table))
     if shstrndx >= shnum:
         raise ValueError(f"corrupt ELF: section name table index {shstrndx} >= {shnum} sections")
     names = source.slice(raw[shstrndx][4], raw[shstrndx][5], "section name table")
+    last_nul = names.rfind(b"\0")  # a name offset after it has no terminated name
     sections = []
     for name_offset, stype, _, _, offset, size, *_ in raw:
-        end = names.find(b"\0", name_offset)
-        if name_offset >= len(names) or end < 0:
+        if name_offset > last_nul:
             raise ValueError(f"corrupt ELF: section name offset {name_offset} is out of bounds")
-        name = names[name_offset:end].decode("latin-1")
-        sections.append(_Section(name, stype, offset, size))
+        if names.startswith(_BUILDINFO_NAME, name_offset):
+            sections.append(_Section(".go.buildinfo", stype, offset, size))
     return tuple(sections)
 
 
@@ -169,10 +172,12 @@ def _find_header(elf: _Elf) -> tuple[bytes, int] | None:
         if segment is None:
             return None
         size = min(segment.filesz, elf.source.size - segment.offset, _MAX_REGION)
+        # Most ELF files here are not Go: look for the header in the part Go searches first.
+        head = elf.source.slice(segment.offset, min(size, _SCAN_BYTES), "data segment")
+        if _header_at(head) < 0:
+            return None
         region = elf.source.slice(segment.offset, size, "data segment")
-    at = region.find(BUILDINFO_MAGIC, 0, _SCAN_BYTES)
-    while at >= 0 and at % _ALIGN:
-        at = region.find(BUILDINFO_MAGIC, at + 1, _SCAN_BYTES)
+    at = _header_at(region)
     if at < 0:
         if section is not None:
             raise ValueError("corrupt Go binary: .go.buildinfo section has no build info header")
@@ -180,6 +185,14 @@ def _find_header(elf: _Elf) -> tuple[bytes, int] | None:
     if len(region) - at < _HEADER_SIZE:
         raise ValueError("truncated Go build info header")
     return region, at
+
+
+def _header_at(region: bytes) -> int:
+    """Where the build info header starts (16-byte aligned, in the first 64 KiB), or -1."""
+    at = region.find(BUILDINFO_MAGIC, 0, _SCAN_BYTES)
+    while at >= 0 and at % _ALIGN:
+        at = region.find(BUILDINFO_MAGIC, at + 1, _SCAN_BYTES)
+    return at
 
 
 def _uvarint(data: bytes, at: int) -> tuple[int, int]:

@@ -132,18 +132,30 @@ class MergedImage:
         return list(self._indexed().setid)
 
     def _indexed(self) -> _Index:
-        """What the catalogers ask about, from one walk (the view is final once built)."""
+        """What the catalogers ask about, from one walk (the view is final once built). Only
+        folders and the files and links asked about get a path string; each list is then put
+        in the order `walk` gives (name order, depth first: the order of the split paths)."""
         if self._index is None:
             index = _Index()
             file, symlink = EntryType.FILE, EntryType.SYMLINK
-            for path, node in self.walk():
-                if node.type is file:
-                    if node.planned:
-                        index.planned.append(FileInfo(path, node.size, node.mode, node.layer))
-                    if node.mode & 0o6000:
-                        index.setid.append(FileInfo(path, node.size, node.mode, node.layer))
-                elif node.type is symlink:
-                    index.symlinks.append(path)
+            folders: list[tuple[str, _Node]] = [("", self.root)]
+            while folders:
+                prefix, folder = folders.pop()
+                for name, node in (folder.children or {}).items():
+                    if node.children is not None:
+                        folders.append((f"{prefix}{name}/", node))
+                    elif node.type is file:
+                        if node.planned:
+                            path = prefix + name
+                            index.planned.append(FileInfo(path, node.size, node.mode, node.layer))
+                        if node.mode & 0o6000:
+                            path = prefix + name
+                            index.setid.append(FileInfo(path, node.size, node.mode, node.layer))
+                    elif node.type is symlink:
+                        index.symlinks.append(prefix + name)
+            index.planned.sort(key=lambda info: info.path.split("/"))
+            index.setid.sort(key=lambda info: info.path.split("/"))
+            index.symlinks.sort(key=lambda path: path.split("/"))
             self._index = index
         return self._index
 

@@ -386,3 +386,15 @@ def test_modinfo_bad_lines_and_missing_versions_are_counted() -> None:
 )  # fmt: skip
 def test_stdlib_version(go: str, version: str) -> None:
     assert stdlib_version(go) == version
+
+
+@pytest.mark.parametrize(("padding", "found"), [(0x10000 - BLOB_AT - 16, True), (0x10000, False)])
+def test_without_sections_only_the_first_64_kib_of_the_data_are_searched(
+    padding: int, found: bool
+) -> None:
+    """As Go's own reader: the header must start in the data segment's first 64 KiB (only
+    those are read first); strings after it may run further."""
+    info = INFO_START + MODINFO + INFO_END + b"#" * 0x20000  # a long build setting
+    blob = bytes(padding) + inline_blob(b"go1.22.1", info)
+    result = catalog_one(make_elf(blob, sections=False))
+    assert ("pkg:golang/stdlib@v1.22.1" in _purls(result)) is found

@@ -9,9 +9,10 @@ import tarfile
 import pytest
 
 from auditapp.catalog.imagefs import ImageScanner, MergedImage, _normal
+from auditapp.catalog.interface import CatalogResult, ImageFiles, OsRelease, ReadPlan
 from tests.catalog.layers import Entry, d, f, hard, layer, sym
 
-_WORDS = ["a", "b", "c", "lib", "bin"]
+_WORDS = ["a", "b", "c", "a-b", "a.b", "lib", "bin"]
 _ODD = ["./a/b", "a//b", "/a/c", "a/./b", "a\\b", "a/b/", "./", "a/../b", "/"]
 View = dict[str, tuple[str, str]]  # path -> (kind, layer digest; "" for implied folders)
 
@@ -22,7 +23,7 @@ def _random_layer(rng: random.Random, number: int) -> list[Entry]:
         path = "/".join(rng.choice(_WORDS) for _ in range(rng.randrange(1, 4)))
         roll = rng.random()
         if roll < 0.35:
-            entries.append(f(path, f"{number}:{path}"))
+            entries.append(f(path, f"{number}:{path}", mode=rng.choice([0o644, 0o4755])))
         elif roll < 0.6:
             entries.append(d(path))
         elif roll < 0.7:
@@ -90,8 +91,29 @@ def _merged(image: MergedImage) -> View:
 def test_random_layers_merge_as_the_reference_model_says(seed: int) -> None:
     rng = random.Random(seed)
     layers = [(f"sha256:{n:064d}", _random_layer(rng, n)) for n in range(rng.randrange(1, 5))]
-    image = ImageScanner([]).scan([layer(entries, digest) for digest, entries in layers])
+    image = ImageScanner([_Everything()]).scan(
+        [layer(entries, digest) for digest, entries in layers]
+    )
     assert _merged(image) == _reference(layers)
+    # what the catalogers are handed comes in the order of the walk
+    walked = list(image.walk())
+    assert [i.path for i in image.planned()] == [p for p, n in walked if n.planned]
+    assert [i.path for i in image.setid_files()] == [
+        p for p, n in walked if n.type.value == "file" and n.mode & 0o6000
+    ]
+    assert image.dangling_links(lambda path: True) == [
+        p for p, n in walked if n.type.value == "symlink" and image.info(p) is None
+    ]
+
+
+class _Everything:
+    name = "everything"
+
+    def plan(self, path: str, size: int, mode: int) -> ReadPlan | None:
+        return ReadPlan(1 << 20)
+
+    def catalog(self, files: ImageFiles, os_release: OsRelease | None) -> CatalogResult:
+        return CatalogResult()
 
 
 def test_a_file_then_a_folder_at_one_path_in_one_layer() -> None:
