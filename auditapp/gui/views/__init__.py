@@ -5,6 +5,7 @@ from __future__ import annotations
 from auditapp.gui.views.base import AuditView
 from auditapp.gui.views.findings import FindingsView
 from auditapp.gui.views.flows import FlowsView
+from auditapp.gui.views.topology import TopologyView
 
 
 def view_classes() -> list[type[AuditView]]:
@@ -12,5 +13,6 @@ def view_classes() -> list[type[AuditView]]:
     views: list[type[AuditView]] = [
         FindingsView,
         FlowsView,
+        TopologyView,
     ]
     return views
