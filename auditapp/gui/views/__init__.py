@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from auditapp.gui.views.base import AuditView
+from auditapp.gui.views.dependencies import DependenciesView
 from auditapp.gui.views.findings import FindingsView
 from auditapp.gui.views.flows import FlowsView
 from auditapp.gui.views.topology import TopologyView
@@ -12,6 +13,7 @@ def view_classes() -> list[type[AuditView]]:
     """Every working view (imported here, once, so the window stays ignorant of them)."""
     views: list[type[AuditView]] = [
         FindingsView,
+        DependenciesView,
         FlowsView,
         TopologyView,
     ]
