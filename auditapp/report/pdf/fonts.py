@@ -78,8 +78,11 @@ def runs(text: str, font: str = SANS) -> list[Run]:
     """`text` cut into runs, each in `font` or, where `font` has no glyph for a character and
     the fallback has, in the fallback. Characters neither has stay in `font`."""
     main, fallback = _coverage(font), _coverage(FALLBACK)
+    text = clean(text)
+    if frozenset(map(ord, text)) <= main:  # the usual case, decided at C speed
+        return [Run(font, text)] if text else []
     found: list[Run] = []
-    for ch in clean(text):
+    for ch in text:
         code = ord(ch)
         face = FALLBACK if code not in main and code in fallback else font
         if found and found[-1].font == face:

@@ -9,7 +9,15 @@ from typing import Any
 
 from reportlab.lib.utils import TimeStamp
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Table,
+)
 
 from auditapp.report.model import MARKING, ReportData
 from auditapp.report.pdf.fonts import MONO, SANS, SANS_BOLD, draw_text, fit, markup
@@ -51,6 +59,22 @@ def canvas_class(at: datetime, fingerprint: str) -> type[Canvas]:
     return PackageCanvas
 
 
+class KeepHeading(KeepTogether):  # type: ignore[misc]
+    """A heading kept with what follows it. When that is a table or text that runs over pages
+    anyway, it starts where it is if at least `ROOM` is left, rather than leaving half a page
+    empty; a drawing, which cannot split, still moves to the next page with its heading."""
+
+    ROOM = 180
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        if getattr(self, "_wrapInfo", None) != (avail_width, avail_height):
+            self.wrap(avail_width, avail_height)
+        splits = isinstance(self._content[-1], Table | Paragraph)
+        if splits and self._H > avail_height >= self.ROOM:
+            return list(self._content)
+        return list(super().split(avail_width, avail_height))
+
+
 class PackageDocument(BaseDocTemplate):  # type: ignore[misc]
     """Page X of Y needs Y before any page is drawn: multiBuild runs at least two passes (the
     contents need them too), and each pass draws with the count the one before ended with."""
@@ -71,6 +95,7 @@ class PackageDocument(BaseDocTemplate):  # type: ignore[misc]
             keywords=f"PCI DSS {audit.pci_dss_version}; package {fingerprint}",
             invariant=1,
             initialFontName=SANS,
+            keepTogetherClass=KeepHeading,
         )
         self.data = data
         self.fingerprint = fingerprint
