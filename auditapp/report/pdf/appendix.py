@@ -3,6 +3,8 @@ excerpts of the collected evidence pointing to its attachment, and the methodolo
 
 from __future__ import annotations
 
+import json
+
 from reportlab.platypus import Flowable, KeepTogether
 
 from auditapp.report.model import Companion, EvidenceRow, ReportData
@@ -67,7 +69,7 @@ def _manifest(data: ReportData) -> Flowable:
             ]
             for e in _ordered(data.evidence)
         ],
-        [0.07, 0.2, 0.11, 0.18, 0.16, 0.28],
+        [0.07, 0.19, 0.12, 0.17, 0.16, 0.29],
         mono=(5,),
         empty="No evidence has been collected or attached.",
     )
@@ -90,10 +92,14 @@ def _excerpts(data: ReportData) -> list[Flowable]:
         companion = attached.get(e.file_name)
         head = rich([(f"{e.ref}  ", True), (e.title, False)])
         if companion is None:
-            body: list[Flowable] = [note(f"Complete in the attachment {e.file_name}.")]
+            body: list[Flowable] = [
+                note(
+                    f"{e.media_type}, {e.size:,} bytes, not embedded in this PDF: the "
+                    "SHA-256 in the manifest identifies it."
+                )
+            ]
         elif _is_text(companion):
-            text = companion.data.decode("utf-8", errors="replace")
-            body = excerpt(text, companion.name, EXCERPT_LINES)
+            body = excerpt(_readable(companion), companion.name, EXCERPT_LINES)
         else:
             body = [
                 note(
@@ -103,6 +109,17 @@ def _excerpts(data: ReportData) -> list[Flowable]:
             ]
         story.append(KeepTogether([head, *body, gap(4)]))
     return story or [note("No evidence to show.")]
+
+
+def _readable(c: Companion) -> str:
+    """The companion's text; JSON indented, since snapshots are stored on one long line."""
+    text = c.data.decode("utf-8", errors="replace")
+    if "json" in c.media_type:
+        try:
+            return json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False)
+        except ValueError:
+            pass  # shown as it is
+    return text
 
 
 def _is_text(c: Companion) -> bool:

@@ -76,7 +76,9 @@ def _status_band(status: str, reason: str) -> Table:
     colour = FINAL_COLOUR if status == "FINAL" else DRAFT_COLOUR
     s = styles()
     big = Paragraph(f'<font color="white" size="20"><b>{status}</b></font>', s.body)
-    text = Paragraph(f'<font color="white">{markup(reason)}</font>', s.body)
+    text = Paragraph(
+        f'<font color="white">{markup(reason[:1].upper() + reason[1:])}</font>', s.body
+    )
     t = Table([[big, text]], colWidths=[40 * mm, FRAME_WIDTH - 40 * mm], rowHeights=[14 * mm])
     t.setStyle(
         TableStyle(

@@ -113,7 +113,7 @@ def _vulns(data: ReportData) -> list[Flowable]:
                 "Disposition",
             ],
             [_vuln_row(v) for v in vulns],
-            [0.09, 0.24, 0.16, 0.12, 0.12, 0.13, 0.14],
+            [0.1, 0.24, 0.16, 0.11, 0.12, 0.13, 0.14],
             empty="No known vulnerability matches the inventory.",
         )
     )
