@@ -6,6 +6,7 @@ from auditapp.gui.views.base import AuditView
 from auditapp.gui.views.dependencies import DependenciesView
 from auditapp.gui.views.findings import FindingsView
 from auditapp.gui.views.flows import FlowsView
+from auditapp.gui.views.signoff import SignoffView
 from auditapp.gui.views.topology import TopologyView
 
 
@@ -16,5 +17,6 @@ def view_classes() -> list[type[AuditView]]:
         DependenciesView,
         FlowsView,
         TopologyView,
+        SignoffView,
     ]
     return views
