@@ -7,6 +7,7 @@ from auditapp.gui.views.dependencies import DependenciesView
 from auditapp.gui.views.findings import FindingsView
 from auditapp.gui.views.flows import FlowsView
 from auditapp.gui.views.signoff import SignoffView
+from auditapp.gui.views.threats import ThreatsView
 from auditapp.gui.views.topology import TopologyView
 
 
@@ -17,6 +18,7 @@ def view_classes() -> list[type[AuditView]]:
         DependenciesView,
         FlowsView,
         TopologyView,
+        ThreatsView,
         SignoffView,
     ]
     return views
