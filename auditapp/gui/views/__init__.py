@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from auditapp.gui.views.base import AuditView
+from auditapp.gui.views.components import ComponentsView
 from auditapp.gui.views.dependencies import DependenciesView
+from auditapp.gui.views.evidence import EvidenceLibraryView
 from auditapp.gui.views.findings import FindingsView
 from auditapp.gui.views.flows import FlowsView
 from auditapp.gui.views.signoff import SignoffView
@@ -14,6 +16,8 @@ from auditapp.gui.views.topology import TopologyView
 def view_classes() -> list[type[AuditView]]:
     """Every working view (imported here, once, so the window stays ignorant of them)."""
     views: list[type[AuditView]] = [
+        ComponentsView,
+        EvidenceLibraryView,
         FindingsView,
         DependenciesView,
         FlowsView,
