@@ -310,12 +310,13 @@ class ArchiveVerification:
 
 
 def verify_early(paths: Sequence[str]) -> dict[Path, ArchiveVerification]:
-    """Open each archive file and start verifying it; a path that is not a readable archive
-    is left out (opening it again later reports why)."""
+    """Open each archive file or layout folder and start verifying it; anything else (not
+    there, a device or a FIFO, not a readable archive) is left out: opening it again later,
+    where it always was opened, reports why."""
     started: dict[Path, ArchiveVerification] = {}
     for name in paths:
         path = Path(name)
-        if path in started or not path.exists():
+        if path in started or not (path.is_file() or path.is_dir()):
             continue
         try:
             started[path] = ArchiveVerification(ImageArchive(path))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,10 @@ def test_a_cancelled_check_fails_instead_of_answering(tmp_path: Path) -> None:
 def test_verify_early_leaves_out_what_is_not_an_archive(tmp_path: Path) -> None:
     good = write_tar(legacy_files(LAYERS), tmp_path / "image.tar")
     (tmp_path / "notes.txt").write_text("not a tar")
-    started = verify_early([str(good), str(good), str(tmp_path / "notes.txt"), "/no/such"])
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # opening it would wait for a writer: never opened early
+    names = [str(good), str(good), str(tmp_path / "notes.txt"), "/no/such", str(fifo)]
+    started = verify_early([*names, "/dev/zero"])
     assert list(started) == [good]
     assert started[good].result()[0] == hashlib.sha256(good.read_bytes()).hexdigest()
 
