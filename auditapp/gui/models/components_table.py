@@ -75,9 +75,9 @@ class ComponentsTableModel(QAbstractTableModel):
         self._templates: dict[str, str] = {}
         self.template_names: tuple[str, ...] = ()
         self.may_edit = False
-        self.edit_refusal = ""
+        self.edit_refusal = "Open an audit first"
         self.may_assign = False
-        self.assign_refusal = ""
+        self.assign_refusal = "Open an audit first"
 
     def set_rows(
         self,
