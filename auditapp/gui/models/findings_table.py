@@ -94,12 +94,14 @@ class FindingsTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[FindingView] = []
         self._sections: dict[str, tuple[str, ...]] = {}
+        self._haystacks: dict[int, str] = {}  # made once per finding, not once per keystroke
 
     def set_rows(
         self, rows: Sequence[FindingView], sections: Mapping[str, Sequence[str]] | None = None
     ) -> None:
         self.beginResetModel()
         self._rows = list(rows)
+        self._haystacks.clear()
         if sections is not None:
             self._sections = {rule: tuple(titles) for rule, titles in sections.items()}
         self.endResetModel()
@@ -109,6 +111,7 @@ class FindingsTableModel(QAbstractTableModel):
         for row, existing in enumerate(self._rows):
             if existing.id == finding.id:
                 self._rows[row] = finding
+                self._haystacks.pop(finding.id, None)
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
                 return
 
@@ -117,6 +120,12 @@ class FindingsTableModel(QAbstractTableModel):
 
     def sections_of(self, rule_id: str) -> tuple[str, ...]:
         return self._sections.get(rule_id, ())
+
+    def haystack(self, finding: FindingView) -> str:
+        text = self._haystacks.get(finding.id)
+        if text is None:
+            text = self._haystacks[finding.id] = search_text(finding)
+        return text
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -198,7 +207,8 @@ class FindingsFilter:
     text: str = ""
     show_inactive: bool = False
 
-    def accepts(self, finding: FindingView, sections: Sequence[str]) -> bool:
+    def accepts(self, finding: FindingView, sections: Sequence[str], haystack: str = "") -> bool:
+        """`haystack`: the finding's searchable text (see `search_text`), when already made."""
         if not finding.active and not self.show_inactive:
             return False
         if self.severity and finding.severity != self.severity:
@@ -211,12 +221,15 @@ class FindingsFilter:
             return False
         if self.status and finding.status != self.status:
             return False
-        return not self.text or _matches(finding, self.text)
+        if not self.text:
+            return True
+        haystack = haystack or search_text(finding)
+        return all(word in haystack for word in self.text.casefold().split())
 
 
-def _matches(finding: FindingView, text: str) -> bool:
-    """Every word of the search appears somewhere in what the row and its detail say."""
-    haystack = " ".join(
+def search_text(finding: FindingView) -> str:
+    """What a search looks through: the row and its detail, case-folded."""
+    return " ".join(
         (
             finding_label(finding.id),
             finding.rule_id,
@@ -229,7 +242,6 @@ def _matches(finding: FindingView, text: str) -> bool:
             json.dumps(finding.detail, default=str),
         )
     ).casefold()
-    return all(word in haystack for word in text.casefold().split())
 
 
 class FindingsProxy(QSortFilterProxyModel):
@@ -260,4 +272,6 @@ class FindingsProxy(QSortFilterProxyModel):
         finding = self._source.index(source_row, 0, source_parent).data(FINDING_ROLE)
         if not isinstance(finding, FindingView):
             return False
-        return self._filter.accepts(finding, self._source.sections_of(finding.rule_id))
+        sections = self._source.sections_of(finding.rule_id)
+        haystack = self._source.haystack(finding) if self._filter.text else ""
+        return self._filter.accepts(finding, sections, haystack)

@@ -45,7 +45,7 @@ class LinkItemDialog(QDialog):
         self.choices = QStandardItemModel(self)
         for item in items:
             linked = item.key in already
-            row = QStandardItem(f"{item.key} — {item.question}" + (" (linked)" if linked else ""))
+            row = QStandardItem(("(linked) " if linked else "") + f"{item.key} — {item.question}")
             row.setData(item.key, KEY_ROLE)
             row.setToolTip(item.question)
             row.setEditable(False)

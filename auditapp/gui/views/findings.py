@@ -29,6 +29,7 @@ from auditapp.gui.acting import ActingAs
 from auditapp.gui.dialogs.disposition import Disposition, DispositionDialog
 from auditapp.gui.errors import describe_error, show_error
 from auditapp.gui.models.findings_table import (
+    STATUS_COLUMN,
     TITLE_COLUMN,
     FindingsProxy,
     FindingsTableModel,
@@ -289,9 +290,11 @@ class FindingsView(AuditView):
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for column, width in enumerate((52, 82, 200, 90, 260, 220, 64, 110, 110, 118, 118)):
+        for column, width in enumerate((52, 82, 190, 90, 260, 220, 64, 110, 140, 118, 118)):
             table.setColumnWidth(column, width)
         header.setSectionResizeMode(TITLE_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.moveSection(STATUS_COLUMN, 2)  # the decision matters most when triaging: in view
+        header.setSectionsMovable(True)
         return table
 
     def _layout(self) -> None:
