@@ -45,6 +45,7 @@ from auditapp.cli.commands_inventory import (
     packages_command,
     sbom_command,
 )
+from auditapp.cli.commands_monitor import kev_import, kev_status_command, monitor_command
 from auditapp.cli.commands_risk import (
     lifecycle_command,
     vex_export,
@@ -131,4 +132,7 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("demo", None): demo_command,
     ("export", None): export_command,
     ("verify", None): verify_command,
+    ("monitor", None): monitor_command,
+    ("kev", "import"): kev_import,
+    ("kev", "status"): kev_status_command,
 }

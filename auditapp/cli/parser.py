@@ -9,6 +9,7 @@ from auditapp import __version__
 from auditapp.analysis.model import DATA_CLASSES
 from auditapp.checklist import Method, Status
 from auditapp.cli.parser_analysis import add_analysis_commands
+from auditapp.cli.parser_monitor import add_monitor_commands
 from auditapp.cli.parser_report import add_report_commands
 from auditapp.services.roles import Role
 
@@ -205,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_analysis_commands(commands, _command, _group, _json)
     add_report_commands(commands, _command, _group, _json)
+    add_monitor_commands(commands, _command, _group, _json)
     _command(commands, "gui", "open the desktop window")
     return parser
 
