@@ -121,7 +121,7 @@ def _vulns(data: ReportData) -> list[Flowable]:
 
 
 def _vuln_row(v: VulnRow) -> list[str | Flowable]:
-    score = f" {v.score:.1f}" if v.score is not None else ""
+    score = f"\n{v.score:.1f}" if v.score is not None else ""
     name = v.id + (f"\n{joined(v.aliases)}" if v.aliases else "")
     if v.summary:
         name += f"\n{v.summary}"

@@ -109,9 +109,44 @@ def fit(text: str, font: str, size: float, width: float) -> str:
     """`text` shortened with an ellipsis until it fits `width` (for one-line page furniture)."""
     if text_width(text, font, size) <= width:
         return text
+    # No glyph is narrower than a quarter em: what cannot fit is cut at once, not char by char.
+    text = text[: int(width / (size * 0.25)) + 1]
     while text and text_width(text + "…", font, size) > width:
         text = text[:-1]
     return text + "…"
+
+
+def wrap_lines(text: str, font: str, size: float, width: float) -> list[str]:
+    """`text` (one font, no newlines) broken into lines no wider than `width`: at spaces, and
+    inside a word only when the word alone is too wide (hashes, digests, long paths)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        candidate = f"{line} {word}" if line else word
+        if stringWidth(candidate, font, size) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        while stringWidth(word, font, size) > width and len(word) > 1:
+            cut = _longest_prefix(word, font, size, width)
+            lines.append(word[:cut])
+            word = word[cut:]
+        line = word
+    lines.append(line)
+    return lines
+
+
+def _longest_prefix(word: str, font: str, size: float, width: float) -> int:
+    low, high = 1, len(word)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if stringWidth(word[:middle], font, size) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def draw_text(
