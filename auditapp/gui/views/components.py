@@ -30,13 +30,18 @@ from auditapp.gui.models.components_table import (
     COMPONENT_ROLE,
     DATA_CLASSES_COLUMN,
     DIGEST,
+    IMAGE,
     TEMPLATE,
     ComponentsTableModel,
 )
 from auditapp.gui.tasks import TaskRunner
 from auditapp.gui.views.base import AuditView
 from auditapp.gui.views.components_add import AddComponentDialog
-from auditapp.gui.views.components_delegates import DataClassesDelegate, TemplateDelegate
+from auditapp.gui.views.components_delegates import (
+    DataClassesDelegate,
+    MiddleElideDelegate,
+    TemplateDelegate,
+)
 from auditapp.services import journal
 from auditapp.services.components import (
     ComponentEdit,
@@ -307,6 +312,7 @@ class ComponentsView(AuditView):
         )
         table.setAlternatingRowColors(True)
         table.setWordWrap(False)
+        table.setItemDelegateForColumn(IMAGE, MiddleElideDelegate(table))
         table.verticalHeader().hide()
         table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 10)
         header = table.horizontalHeader()

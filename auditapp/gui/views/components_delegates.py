@@ -29,6 +29,15 @@ _CLASS_LABELS = {
 }
 
 
+class MiddleElideDelegate(QStyledItemDelegate):
+    """Cuts long text in the middle: image references and paths end in what tells them apart
+    (the tag, the file name)."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle
+
+
 class DataClassesEditor(QListView):
     """One checkable row per data class; Enter or leaving the cell commits."""
 

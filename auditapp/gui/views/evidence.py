@@ -29,9 +29,10 @@ from auditapp.checklist import Item, load_checklist
 from auditapp.errors import AuditappError
 from auditapp.gui.acting import ActingAs
 from auditapp.gui.errors import describe_error, show_error
-from auditapp.gui.models.evidence_list import TITLE, EvidenceListModel, EvidenceProxy
+from auditapp.gui.models.evidence_list import SOURCE, TITLE, EvidenceListModel, EvidenceProxy
 from auditapp.gui.tasks import TaskRunner
 from auditapp.gui.views.base import AuditView
+from auditapp.gui.views.components_delegates import MiddleElideDelegate
 from auditapp.gui.views.evidence_link import LinkItemDialog
 from auditapp.gui.views.evidence_preview import (
     EvidenceContent,
@@ -330,6 +331,7 @@ class EvidenceLibraryView(AuditView):
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setAlternatingRowColors(True)
         table.setWordWrap(False)
+        table.setItemDelegateForColumn(SOURCE, MiddleElideDelegate(table))
         table.verticalHeader().hide()
         table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
         header = table.horizontalHeader()
@@ -364,8 +366,9 @@ class EvidenceLibraryView(AuditView):
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(upper)
         splitter.addWidget(self.preview)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([440, 300])
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(splitter, 1)
