@@ -270,3 +270,17 @@ def test_journal_replay_accepts_the_new_entries(signed: Workspace) -> None:
 
 def test_today_defaults_to_the_utc_date(signed: Workspace) -> None:
     assert monitor(signed, OFFICER, today=date.today()).status == NOTHING_NEW
+
+
+def test_an_unreachable_engine_cannot_be_checked(
+    signed: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    report = monitor(signed, OFFICER, collect=True)
+    assert report.status == COULD_NOT_CHECK
+    [problem] = report.problems
+    assert problem.startswith(
+        f"could not collect from the Docker Engine: cannot reach the Docker Engine at "
+        f"unix://{tmp_path}/no-engine.sock"
+    )
+    assert report.changes == ()  # what is stored is compared still: nothing changed there
