@@ -28,7 +28,7 @@ Cell: TypeAlias = "str | Flowable"
 # A table cell taller than a page cannot be laid out, so cell text is capped by column width;
 # the full text lives in the companions.
 _CHARS_PER_POINT = 8
-_PADDING = 8  # left and right cell padding, with a little to spare
+_PADDING = 6.5  # left and right cell padding, with a hair to spare
 
 
 @dataclass(frozen=True)
