@@ -196,3 +196,28 @@ def test_journal_replay_catches_statuses_and_flows_changed_beside_auditapp(
     problems = journal.verify_journal(team_ws, Caller()).mismatches
     assert any(f"finding #{finding.id}" in p and "remediated" in p for p in problems)
     assert any("declared flow api -> worker 8080/tcp" in p for p in problems)
+
+
+def test_compose_and_its_images_in_one_collect_make_one_component_each(
+    team_ws: Workspace, tmp_path: Path
+) -> None:
+    """Services are stored before images, so an image joins the service that runs it (and
+    gives it its digest) rather than becoming a component of its own; a secret in a service
+    is filed under that service."""
+    from auditapp.services.components import list_components
+    from tests.catalog.layers import f
+    from tests.evidence.oci import oci_files, write_folder
+
+    entries = [f("etc/os-release", "ID=debian\nVERSION_ID=12\n")]
+    layout = write_folder(oci_files([entries], "gzip", tag="shop/api:1.4"), tmp_path / "layout")
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(
+        "services:\n  api:\n    image: shop/api:1.4\n"
+        "    environment:\n      DB_PASSWORD: hunter2-hunter2\n"
+    )
+    collect(team_ws, DEVELOPER, CollectRequest(archives=(layout,), compose=(compose,)))
+    [api] = list_components(team_ws, AUDITOR)
+    assert (api.name, api.image_ref) == ("api", "shop/api:1.4")
+    assert api.image_digest.startswith("sha256:")
+    [secret] = list_findings(team_ws, AUDITOR, rule="image.secret-in-configuration")
+    assert secret.component == "api" and "DB_PASSWORD" in secret.location

@@ -46,7 +46,7 @@ def _archives_to_collect(arguments: list[str]) -> list[str]:
 
 
 def _run(arguments: list[str], started: dict[Path, ArchiveVerification]) -> int:
-    from auditapp.cli.handlers import HANDLERS
+    from auditapp.cli.handlers import HANDLERS, STANDALONE
     from auditapp.cli.parser import build_parser
     from auditapp.services.audits import open_audit
     from auditapp.services.workspace import Caller, Settings, Workspace
@@ -59,6 +59,12 @@ def _run(arguments: list[str], started: dict[Path, ArchiveVerification]) -> int:
         from auditapp.gui.app import run_gui
 
         return run_gui(database, audit=args.audit, member=member)
+    standalone = STANDALONE.get((args.command, getattr(args, "subcommand", None)))
+    if standalone is not None:
+        try:
+            return standalone(args)
+        except AuditappError as error:
+            return _fail(error)
     try:
         ws = Workspace.open(database, Settings.from_environment(os.environ))
     except AuditappError as error:

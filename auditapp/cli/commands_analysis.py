@@ -102,7 +102,8 @@ def finding_set(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
     return 0
 
 
-def rules_command(_ws: Workspace, _caller: Caller, args: argparse.Namespace) -> int:
+def rules_command(args: argparse.Namespace) -> int:
+    """Needs no database: the catalogue ships with auditapp."""
     from auditapp.services.findings import rules_catalogue
 
     rules = rules_catalogue()

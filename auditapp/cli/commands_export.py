@@ -42,7 +42,8 @@ def export_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> i
     return 0
 
 
-def verify_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
+def verify_command(args: argparse.Namespace) -> int:
+    """Needs no database: a package is checked on its own."""
     from auditapp.report.package import Outcome
     from auditapp.services.export import verify
 

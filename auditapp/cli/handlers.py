@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Callable
+
 from auditapp.cli.commands import (
     Handler,
     audit_list,
@@ -119,7 +122,6 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("analyse", None): analyse_command,
     ("findings", None): findings_command,
     ("finding", "set"): finding_set,
-    ("rules", None): rules_command,
     ("suggestion", "list"): suggestion_list,
     ("suggestion", "accept"): suggestion_accept,
     ("suggestion", "dismiss"): suggestion_dismiss,
@@ -131,8 +133,13 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("threat", "set"): threat_set,
     ("demo", None): demo_command,
     ("export", None): export_command,
-    ("verify", None): verify_command,
     ("monitor", None): monitor_command,
     ("kev", "import"): kev_import,
     ("kev", "status"): kev_status_command,
+}
+
+# Commands that need no database (nothing is opened or created for them).
+STANDALONE: dict[tuple[str, str | None], Callable[[argparse.Namespace], int]] = {
+    ("rules", None): rules_command,
+    ("verify", None): verify_command,
 }

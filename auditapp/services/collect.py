@@ -83,17 +83,21 @@ def _store(change: Change, gathered: Gathered) -> CollectSummary:
             store.secrets(obj.findings, obj.name, evidence_id)
             if obj.kind == "container":
                 store.container_component(obj.name, obj.snapshot)
-    for image in gathered.images:
-        store.image(image)
-    if gathered.compose is not None:
+    if gathered.compose is not None:  # first: images then join the services that run them
         project = gathered.compose
         files = ", ".join(f"{f.path} sha256:{f.sha256}" for f in project.files)
         evidence_id = store.evidence(
             "compose", f"compose project {project.name}", project.to_snapshot(), f"compose {files}"
         )
-        store.secrets(project.findings, project.name, evidence_id)
+        names = [service.name for service in project.services]
+        for found in project.findings:
+            store.secrets(
+                (found,), _compose_component(found.location, names, project.name), evidence_id
+            )
         for service in project.services:
             store.component(service.name, image_ref=service.image or "")
+    for image in gathered.images:
+        store.image(image)
     engine = gathered.engine
     packages: Counter[str] = Counter()
     for image in gathered.images:
@@ -308,9 +312,14 @@ class _Storer:
             self.component(name, image_ref=name, image_digest=result.digest)
 
     def _refers_to(self, result: ImageResult) -> bool:
+        """Whether a component runs this image; one that names it by tag learns its digest."""
         refs = {result.digest, *result.tags}
         rows = self.session.scalars(select(Component).where(Component.audit_id == self.audit.id))
-        return any(c.image_digest in refs or c.image_ref in refs for c in rows)
+        users = [c for c in rows if c.image_digest in refs or c.image_ref in refs]
+        for component in users:
+            if component.image_ref in refs and component.image_digest != result.digest:
+                self.component(component.name, image_digest=result.digest)
+        return bool(users)
 
     def container_component(self, name: str, inspect: dict[str, Any]) -> None:
         labels = (inspect.get("Config") or {}).get("Labels") or {}
@@ -346,6 +355,16 @@ def _text(value: object, limit: int | None = None) -> str:
     UTF-8 keep their bytes as escapes, and values are cut to the column's size."""
     text = str(value).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     return text[:limit] if limit else text
+
+
+def _compose_component(location: str, services: list[str], project: str) -> str:
+    """The service a compose secret was found in ("compose:FILE:services.api.environment.X"),
+    else the project."""
+    path = location.split(":", 2)[-1]
+    for name in sorted(services, key=len, reverse=True):
+        if path.startswith(f"services.{name}.") or path == f"services.{name}":
+            return name
+    return project
 
 
 def _image_name(result: ImageResult) -> str:
