@@ -16,6 +16,7 @@ class WindowActions:
     previous_item: QAction
     next_item: QAction
     collect: QAction
+    settings: QAction
     quit: QAction
 
 
@@ -24,7 +25,9 @@ def make_actions(parent: QWidget) -> WindowActions:
         text: str, tip: str, *keys: QKeySequence | QKeySequence.StandardKey | str
     ) -> QAction:
         made = QAction(text, parent)
-        made.setShortcuts([QKeySequence(k) for k in keys])
+        # a standard key some platforms leave unbound (Preferences on Linux) adds nothing
+        sequences = [QKeySequence(k) for k in keys]
+        made.setShortcuts(list({s.toString(): s for s in sequences if not s.isEmpty()}.values()))
         shortcut = made.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         made.setToolTip(f"{tip} ({shortcut})" if shortcut else tip)
         made.setStatusTip(tip)
@@ -39,6 +42,12 @@ def make_actions(parent: QWidget) -> WindowActions:
         next_item=action("Ne&xt item", "Go to the next item", "Alt+Down", "Ctrl+]"),
         collect=action(
             "&Collect…", "Collect evidence from Docker, archives, compose", "Ctrl+Shift+C"
+        ),
+        settings=action(
+            "Se&ttings…",
+            "Database, who you are, online sources, limits",
+            QKeySequence.StandardKey.Preferences,
+            "Ctrl+,",
         ),
         quit=action("&Quit", "Save and close auditapp", QKeySequence.StandardKey.Quit),
     )

@@ -5,11 +5,16 @@ from __future__ import annotations
 import os
 import sys
 
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from auditapp.gui.errors import describe_error
 from auditapp.gui.main_window import APP_NAME, MainWindow
-from auditapp.services.workspace import Settings, Workspace
+from auditapp.gui.settings import Preferences
+from auditapp.gui.theme import apply_theme
+from auditapp.resources import resource_path
+from auditapp.services.workspace import Workspace
 
 
 def run_gui(database: str | None, *, audit: str | None, member: str | None) -> int:
@@ -24,15 +29,23 @@ def run_gui(database: str | None, *, audit: str | None, member: str | None) -> i
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
+    app.setWindowIcon(QIcon(str(resource_path("icons", "auditapp.svg"))))
+    if quit_after := os.environ.get("AUDITAPP_GUI_QUIT_AFTER_MS"):  # packaging smoke tests
+        QTimer.singleShot(int(quit_after), app.quit)
+    apply_theme(app)
+    preferences = Preferences.for_user()
     try:
-        ws = Workspace.open(database, Settings.from_environment(os.environ))
+        # --db and AUDITAPP_DB (already in `database`) win over the Settings dialog's URL
+        ws = Workspace.open(
+            database or preferences.database_url, preferences.workspace_settings(os.environ)
+        )
     except Exception as error:  # shown as one sentence; never a traceback
         QMessageBox.critical(
             None, APP_NAME, f"auditapp cannot open the database. {describe_error(error)}"
         )
         return 2
     try:
-        window = MainWindow(ws)
+        window = MainWindow(ws, preferences=preferences)
         window.start(audit, member)
         window.show()
         return app.exec()

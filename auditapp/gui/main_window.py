@@ -6,6 +6,7 @@ acting member (see `ActingAs`).
 
 from __future__ import annotations
 
+import os
 from functools import partial
 
 from PySide6.QtCore import Qt
@@ -27,17 +28,21 @@ from auditapp.errors import AuditappError
 from auditapp.gui.acting import ActingAs
 from auditapp.gui.actions import make_actions
 from auditapp.gui.dialogs.collect_dialog import CollectDialog
-from auditapp.gui.dialogs.new_audit import NewAuditDialog
+from auditapp.gui.dialogs.new_audit_wizard import NewAuditWizard
 from auditapp.gui.dialogs.open_audit import OpenAuditDialog
+from auditapp.gui.dialogs.settings_dialog import SettingsDialog
 from auditapp.gui.errors import describe_error, show_error
 from auditapp.gui.models.checklist_tree import ChecklistTreeModel
+from auditapp.gui.settings import DATABASE_URL, MEMBER, Preferences
 from auditapp.gui.tasks import TaskRunner
 from auditapp.gui.views import view_classes
 from auditapp.gui.views.base import AuditView
-from auditapp.gui.widgets.empty_state import EmptyState
+from auditapp.gui.views.findings import FindingsView
+from auditapp.gui.views.signoff import SignoffView
 from auditapp.gui.widgets.item_editor import ItemEditor
 from auditapp.gui.widgets.member_picker import MemberPicker
 from auditapp.gui.widgets.navigator import Navigator
+from auditapp.gui.widgets.start_page import StartPage
 from auditapp.gui.widgets.status_bar import AuditStatusBar
 from auditapp.services import audits, items, members
 from auditapp.services.roles import Action
@@ -47,16 +52,23 @@ APP_NAME = "auditapp"
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        parent: QWidget | None = None,
+        *,
+        preferences: Preferences | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.ws = ws
+        self.preferences = preferences or Preferences()  # none given: kept in memory only
         self.acting = ActingAs(ws, self)
         self.runner = TaskRunner(self)
         self.tree = ChecklistTreeModel(self)
         self.navigator = Navigator(self.tree)
         self.editor = ItemEditor(self.acting, self.runner)
-        self.empty = EmptyState()
+        self.start_page = StartPage(ws, self.runner)
         self.member_picker = MemberPicker()
         self.actions_ = make_actions(self)
         self.collect_dialog: CollectDialog | None = None
@@ -89,12 +101,13 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([540, 740])
         self.stack = QStackedWidget()
-        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.start_page)
         self.stack.addWidget(self.splitter)
         self.setCentralWidget(self.stack)
         self._build_toolbar()
         self._connect()
         self.resize(1280, 820)
+        self.preferences.restore_window(self, {"main": self.splitter})
         self._retitle()
 
     # -- opening audits --------------------------------------------------------------------
@@ -118,7 +131,7 @@ class MainWindow(QMainWindow):
         except AuditappError as error:
             show_error(self, "Cannot open the audit", error)
             return False
-        if not self._act_on(name, member):
+        if not self._act_on(name, member or self._preferred_member(name)):
             return False
         self.editor.load(None)
         self._reload_members()
@@ -130,9 +143,9 @@ class MainWindow(QMainWindow):
         self.status.say(f"Opened audit {name}")
         return True
 
-    def new_audit(self) -> NewAuditDialog:
-        """Show the New audit dialog (not blocking); the window opens the audit it creates."""
-        dialog = NewAuditDialog(self.ws, self)
+    def new_audit(self) -> NewAuditWizard:
+        """Show the New audit wizard (not blocking); the window opens the audit it creates."""
+        dialog = NewAuditWizard(self.ws, self.runner, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(partial(self._audit_created, dialog))
         dialog.open()
@@ -192,9 +205,57 @@ class MainWindow(QMainWindow):
 
     # -- reacting --------------------------------------------------------------------------
 
-    def _audit_created(self, dialog: NewAuditDialog) -> None:
-        if dialog.created is not None:
-            self.open_audit_named(dialog.created.name, dialog.member_name)
+    def _audit_created(self, dialog: NewAuditWizard) -> None:
+        if dialog.created is not None and self.open_audit_named(
+            dialog.created.name, dialog.member_name
+        ):
+            for problem in dialog.problems:
+                self.status.say(problem)
+
+    def open_settings(self) -> SettingsDialog:
+        """Show the Settings dialog (not blocking); what changed applies when it is accepted."""
+        picker = self.member_picker.members
+        names = [picker.name_at(row) or "" for row in range(picker.rowCount())]
+        dialog = SettingsDialog(self.preferences, names, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(partial(self._settings_changed, dialog))
+        dialog.open()
+        return dialog
+
+    def _settings_changed(self, dialog: SettingsDialog) -> None:
+        try:
+            self.ws.settings = self.preferences.workspace_settings(os.environ)
+        except AuditappError as error:
+            show_error(self, "Cannot use the evidence cap", error)
+        audit, changed = self.acting.audit, dialog.changed
+        wanted = self._preferred_member(audit) if audit and MEMBER in changed else None
+        if wanted is not None:
+            self._member_chosen(wanted)
+        later = "; the database changes on the next start" if DATABASE_URL in changed else ""
+        self.status.say(f"Settings saved{later}")
+
+    def open_item(self, key: str) -> None:
+        """Show item `key` in the editor (from a view that names it)."""
+        if self.navigator.current_key() == key:
+            self._item_chosen(key)
+        else:
+            self.navigator.choose(key)
+
+    def show_finding(self, finding_id: int) -> None:
+        """The Findings view with finding `finding_id` selected."""
+        view = self.show_view(FindingsView.key)
+        if not isinstance(view, FindingsView):
+            return
+
+        def select(_result: object) -> None:
+            if not view.select_finding(finding_id):
+                self.status.say(f"Finding #{finding_id} is not shown: clear the filters")
+
+        # the view re-reads its findings on the window's one worker thread: a task queued
+        # after that read is delivered after it, when the row is there to select
+        self.runner.start(
+            "Showing the finding", lambda: None, on_success=select, on_failure=lambda _error: None
+        )
 
     def _audit_chosen(self, dialog: OpenAuditDialog) -> None:
         name = dialog.chosen()
@@ -265,6 +326,7 @@ class MainWindow(QMainWindow):
         if self.runner.busy:
             self.status.say("Waiting for the attachments to be stored…")
             self.runner.wait()
+        self.preferences.save_window(self, {"main": self.splitter})
         event.accept()
 
     # -- building --------------------------------------------------------------------------
@@ -282,6 +344,8 @@ class MainWindow(QMainWindow):
         bar.addAction(self.actions_.next_item)
         bar.addSeparator()
         bar.addAction(self.actions_.collect)
+        bar.addSeparator()
+        bar.addAction(self.actions_.settings)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
@@ -301,8 +365,15 @@ class MainWindow(QMainWindow):
         a.next_item.triggered.connect(partial(self._step, 1))
         a.quit.triggered.connect(self.close)
         a.collect.triggered.connect(self.open_collect)
-        self.empty.create_requested.connect(self.new_audit)
-        self.empty.open_requested.connect(self.open_audit)
+        a.settings.triggered.connect(self.open_settings)
+        self.start_page.new_requested.connect(self.new_audit)
+        self.start_page.open_requested.connect(self.open_audit)
+        self.start_page.audit_chosen.connect(self.open_audit_named)
+        self.start_page.message.connect(self.status.say)
+        for view in self.views:
+            if isinstance(view, SignoffView):
+                view.item_requested.connect(self.open_item)
+                view.finding_requested.connect(self.show_finding)
         self.navigator.item_chosen.connect(self._item_chosen)
         self.member_picker.member_chosen.connect(self._member_chosen)
         self.acting.changed.connect(self._acting_changed)
@@ -335,6 +406,9 @@ class MainWindow(QMainWindow):
             show_error(self, "Cannot act as this member", error)
         return self._act_on(audit, None)
 
+    def _preferred_member(self, audit: str) -> str | None:
+        return self.preferences.preferred_member(self.ws, audit)
+
     def _reload_members(self) -> None:
         try:
             rows = members.list_members(self.ws, self.acting.caller())
@@ -344,12 +418,8 @@ class MainWindow(QMainWindow):
         self.member_picker.set_members(rows, self.acting.member)
 
     def _show_empty(self) -> None:
-        try:
-            has_audits = bool(audits.list_audits(self.ws))
-        except AuditappError:
-            has_audits = False
-        self.empty.set_has_audits(has_audits)
-        self.stack.setCurrentWidget(self.empty)
+        self.start_page.refresh()
+        self.stack.setCurrentWidget(self.start_page)
         self.member_picker.set_members([], None)
         self.status.set_progress(None)
         for action in (self.actions_.save, self.actions_.previous_item, self.actions_.next_item):
