@@ -247,11 +247,6 @@ def test_names_in_any_script_are_kept_in_the_shipped_fonts(draft: Parsed) -> Non
         assert "(embedded)" in font or set(pages) <= drawings, (font, pages)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="diagram_shapes.FittedDrawing renders its Drawings in reportlab's default Helvetica "
-    "(not embedded): the diagrams should set drawing.initialFontName to a shipped font",
-)
 def test_every_font_the_pages_use_is_embedded(draft: Parsed) -> None:
     unembedded = {f: pages for f, pages in fonts_used(draft).items() if "(embedded)" not in f}
     assert unembedded == {}

@@ -179,6 +179,9 @@ class FittedDrawing(Flowable):  # type: ignore[misc]
 
     def __init__(self, drawing: Drawing, max_height: float = MAX_HEIGHT) -> None:
         super().__init__()
+        # reportlab opens every drawing with Helvetica selected, which would put an
+        # unembedded font in the PDF; start with the embedded sans instead
+        drawing.initialFontName = "DejaVuSans"
         self.drawing = drawing
         self.max_height = max_height
         self.hAlign = "CENTER"
