@@ -114,5 +114,8 @@ class AliasMerger:
                 min(advisories[a].severity for a in group),
             )
         representative, aliases, summary, severity = shown
-        fixes = tuple(sorted({fix for a in group for fix in found[a]}))
+        # One advisory with at most one fix (most groups) has its fixes in order already.
+        fixes = found[next(iter(group))] if len(group) == 1 else ()
+        if len(group) > 1 or len(fixes) > 1:
+            fixes = tuple(sorted({fix for a in group for fix in found[a]}))
         return Vulnerability(representative, aliases, summary, severity, fixes)

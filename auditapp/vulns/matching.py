@@ -60,24 +60,39 @@ def target_for(
     os_version: str = "",
 ) -> Target | None:
     """The OSV lookup for a package of purl type `purl_type`; None when OSV has no ecosystem."""
+    found = lookup_of(purl_type, name, version, source_name, source_version, os_id, os_version)
+    return None if found is None else Target(*found)
+
+
+def lookup_of(
+    purl_type: str,
+    name: str,
+    version: str,
+    source_name: str = "",
+    source_version: str = "",
+    os_id: str = "",
+    os_version: str = "",
+) -> tuple[str, str, str, str] | None:
+    """`target_for` as a plain (ecosystem, name, version, release) tuple, for inventories of
+    tens of thousands of packages."""
     if purl_type == "pypi":
-        return Target("PyPI", lookup_name("PyPI", name), version)
+        return ("PyPI", lookup_name("PyPI", name), version, "")
     if purl_type == "npm":
-        return Target("npm", lookup_name("npm", name), version)
+        return ("npm", lookup_name("npm", name), version, "")
     if purl_type == "golang":
-        return Target("Go", name, version)
+        return ("Go", name, version, "")
     if purl_type == "maven":
-        return Target("Maven", name, version)
+        return ("Maven", name, version, "")
     if purl_type == "deb":
         base = "Ubuntu" if os_id == "ubuntu" else "Debian"
         release = os_version if base == "Ubuntu" else os_version.split(".")[0]
-        return Target(base, (source_name or name).lower(), source_version or version, release)
+        return (base, (source_name or name).lower(), source_version or version, release)
     if purl_type == "apk":
         parts = os_version.split(".")
         release = f"v{parts[0]}.{parts[1]}" if len(parts) >= 2 else ""
-        return Target("Alpine", (source_name or name).lower(), version, release)
+        return ("Alpine", (source_name or name).lower(), version, release)
     if purl_type == "rpm" and os_id in _RPM_DISTROS:
-        return Target(_RPM_DISTROS[os_id], source_name or name, version, os_version.split(".")[0])
+        return (_RPM_DISTROS[os_id], source_name or name, version, os_version.split(".")[0])
     return None
 
 

@@ -10,7 +10,7 @@ from auditapp.services import vulndb, vulns
 from auditapp.services.collect import collect
 from auditapp.services.gather import CollectRequest
 from auditapp.services.workspace import Workspace
-from auditapp.vulns.matching import AffectedEntry, Target, evaluate
+from auditapp.vulns.matching import AffectedEntry, Target, evaluate, lookup_of, target_for
 from auditapp.vulns.versions import scheme_for_osv
 from tests.catalog.layers import f
 from tests.conftest import OFFICER
@@ -179,3 +179,45 @@ def test_go_data_imports_and_matches_stdlib(team_ws: Workspace) -> None:
     assert "GO-2022-0236" not in matches.hits.get(("Go", "stdlib", "v1.16.4", ""), {})
     assert "GO-2022-0236" in matches.advisories
     assert matches.unevaluable == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("pypi", "Zope.Interface", "5.0", "", "", "", ""), ("PyPI", "zope-interface", "5.0", "")),
+        (
+            ("golang", "golang.org/x/net", "v0.1.0", "", "", "", ""),
+            ("Go", "golang.org/x/net", "v0.1.0", ""),
+        ),
+        (
+            ("deb", "libssl3", "3.0.11-1", "OpenSSL", "3.0.11-1", "debian", "12.4"),
+            ("Debian", "openssl", "3.0.11-1", "12"),
+        ),
+        (("deb", "bash", "5.1", "", "", "ubuntu", "22.04"), ("Ubuntu", "bash", "5.1", "22.04")),
+        (
+            ("apk", "musl", "1.2.4-r2", "", "", "alpine", "3.19.1"),
+            ("Alpine", "musl", "1.2.4-r2", "v3.19"),
+        ),
+        (
+            ("rpm", "bash", "5.1-6.el9", "", "", "rocky", "9.3"),
+            ("Rocky Linux", "bash", "5.1-6.el9", "9"),
+        ),
+        (("rpm", "bash", "5.1", "", "", "fedora", "39"), None),
+        (("cargo", "serde", "1.0", "", "", "", ""), None),
+    ],
+)
+def test_what_each_package_is_looked_up_as(
+    args: tuple[str, str, str, str, str, str, str], expected: tuple[str, str, str, str] | None
+) -> None:
+    assert lookup_of(*args) == expected
+    purl_type, name, version, source, source_version, os_id, os_version = args
+    target = target_for(
+        purl_type,
+        name,
+        version,
+        source_name=source,
+        source_version=source_version,
+        os_id=os_id,
+        os_version=os_version,
+    )
+    assert target == (None if expected is None else Target(*expected))

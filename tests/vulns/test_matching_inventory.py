@@ -3,8 +3,11 @@ its own results and its own count of what could not be evaluated."""
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 from pathlib import Path
 
+import pytest
 from sqlalchemy import insert, select
 
 from auditapp.services import vulndb, vulns
@@ -94,6 +97,9 @@ def test_shared_names_and_versions_each_get_their_results(
     )
     _inventory(team_ws)
     report = vulns.list_vulns(team_ws, OFFICER)
+    for view in report.vulns:  # built without __init__: exactly what __init__ would build
+        fields = {f.name: getattr(view, f.name) for f in dataclasses.fields(view)}
+        assert view == vulns.VulnView(**fields) and vars(view) == fields
     found = sorted((v.image, v.package, v.version, v.id, v.fixed_versions) for v in report.vulns)
     assert found == [
         ("a:1", "Demo", "1.0", "T-DEMO", ("2.0",)),
@@ -105,3 +111,20 @@ def test_shared_names_and_versions_each_get_their_results(
     # T-BAD (its fix is unreadable) for each of the three readable demo packages, and each of
     # the three demo advisories for the unreadable installed version: counted per package.
     assert report.unevaluable == 6
+
+
+@pytest.mark.parametrize("running", [True, False])
+def test_the_collector_is_left_as_it_was(team_ws: Workspace, running: bool) -> None:
+    was = gc.isenabled()
+    try:
+        gc.enable() if running else gc.disable()
+        with vulns.collector_paused():
+            assert not gc.isenabled()
+        assert gc.isenabled() is running
+        with pytest.raises(RuntimeError), vulns.collector_paused():
+            raise RuntimeError
+        assert gc.isenabled() is running
+        vulns.list_vulns(team_ws, OFFICER)
+        assert gc.isenabled() is running
+    finally:
+        gc.enable() if was else gc.disable()
