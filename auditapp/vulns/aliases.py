@@ -111,7 +111,7 @@ class AliasMerger:
                 representative,
                 tuple(sorted(ids - {representative})),
                 summary,
-                min(advisories[a].severity for a in group),
+                min((advisories[a].severity for a in group), key=_worst_first),
             )
         representative, aliases, summary, severity = shown
         # One advisory with at most one fix (most groups) has its fixes in order already.
@@ -119,3 +119,13 @@ class AliasMerger:
         if len(group) > 1 or len(fixes) > 1:
             fixes = tuple(sorted({fix for a in group for fix in found[a]}))
         return Vulnerability(representative, aliases, summary, severity, fixes)
+
+
+def _worst_first(severity: Severity) -> tuple[int, float, str]:
+    """Most severe first; among equal ratings the higher score, and a score beats none
+    (comparing the dataclasses would compare a score with None)."""
+    return (
+        severity.rank,
+        -(severity.score if severity.score is not None else -1.0),
+        severity.vector,
+    )

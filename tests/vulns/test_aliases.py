@@ -69,3 +69,17 @@ def test_the_merger_agrees_with_fresh_grouping_on_random_alias_graphs() -> None:
             chosen = rng.sample([*advisories, "MISSING-1"], rng.randint(1, 8))
             found = {a: tuple(rng.sample(["1.0", "1.1", "2.0"], rng.randint(0, 2))) for a in chosen}
             assert merger.vulnerabilities(found) == _fresh(found, advisories), found
+
+
+def test_a_scored_and_a_rating_only_advisory_of_one_rating_merge_without_error() -> None:
+    """Comparing the two severities field by field would compare 7.5 with None."""
+    scored = from_vector("CVSS_V3", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N")
+    assert scored is not None and scored.rating == "high"
+    rated = Severity(scored.rank, "high", None, "")
+    advisories = {
+        "GHSA-aaaa-bbbb-cccc": AdvisoryInfo("GHSA-aaaa-bbbb-cccc", ("CVE-2024-1",), "", rated),
+        "PYSEC-2024-1": AdvisoryInfo("PYSEC-2024-1", ("CVE-2024-1",), "x", scored),
+    }
+    found = {"GHSA-aaaa-bbbb-cccc": (), "PYSEC-2024-1": ()}
+    [merged] = AliasMerger(advisories).vulnerabilities(found)
+    assert merged.id == "CVE-2024-1" and merged.severity == scored
