@@ -284,3 +284,17 @@ def test_an_unreachable_engine_cannot_be_checked(
         f"unix://{tmp_path}/no-engine.sock"
     )
     assert report.changes == ()  # what is stored is compared still: nothing changed there
+
+
+def test_a_kev_file_that_cannot_be_used_is_a_reason_it_could_not_check(
+    signed: Workspace, tmp_path: Path
+) -> None:
+    bad = tmp_path / "kev.json"
+    bad.write_text('{"vulnerabilities": "all of them"}')
+    report = monitor(signed, OFFICER, kev=bad)
+    assert report.status == COULD_NOT_CHECK
+    assert report.problems == (
+        f'the KEV catalogue was not imported: {bad}: not a KEV catalogue (no "vulnerabilities" '
+        "list) (download it again from cisa.gov (known_exploited_vulnerabilities.json); nothing "
+        "was stored)",
+    )

@@ -83,6 +83,8 @@ def _print_report(report: MonitorReport) -> None:
         print("\nCould not check:")
         for problem in report.problems:
             print(f"  - {problem}")
+    if report.notes:
+        print()
     for note in report.notes:
         print(f"note: {note}")
     words = STATUS_WORDS.get(report.status, "?")
