@@ -178,7 +178,8 @@ class AnswerForm(QWidget):
             self.rationale.setPlainText(values.rationale)
         self.owner.setText(values.owner)
         self.has_due.setChecked(values.due_date is not None)
-        self.due.setDate(QDate(values.due_date) if values.due_date else QDate.currentDate())
+        due = values.due_date
+        self.due.setDate(QDate(due.year, due.month, due.day) if due else QDate.currentDate())
 
     def _due_toggled(self, checked: bool) -> None:
         self.due.setEnabled(checked and self.has_due.isEnabled())
