@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from auditapp.cli.render import print_json
+from auditapp.services.errors import InvalidInputError
 from auditapp.services.workspace import Caller, Workspace
 
 
@@ -13,6 +14,10 @@ def export_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> i
     from auditapp.cli.progress import TerminalProgress
     from auditapp.services.export import export
 
+    if args.monitoring_pdf:
+        return monitoring_pdf_command(ws, caller, args)
+    if args.run is not None:
+        raise InvalidInputError("--run goes with --monitoring-pdf")
     bar = TerminalProgress()
     try:
         result = export(
@@ -39,6 +44,28 @@ def export_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> i
         )
     print(f"fingerprint: {result.fingerprint}")
     print(f"check it with `auditapp verify {result.pdf}`")
+    return 0
+
+
+def monitoring_pdf_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
+    """`export --monitoring-pdf FILE [--run N]`: what changed since sign-off, as a short PDF."""
+    from auditapp.cli.progress import TerminalProgress
+    from auditapp.services.monitor_report import export_delta
+
+    if args.bundle or args.draft:
+        raise InvalidInputError("--bundle and --draft go with --pdf, not --monitoring-pdf")
+    bar = TerminalProgress()
+    try:
+        result = export_delta(ws, caller, Path(args.monitoring_pdf), run_id=args.run, progress=bar)
+    finally:
+        bar.finish()
+    if args.json:
+        print_json({**_plain(result), "pdf": str(result.pdf)})
+        return 0
+    print(
+        f"wrote {result.pdf}: monitor run #{result.run}, {result.status}, "
+        f"{result.changes} change(s) since sign-off, {_pages(result.pages)}, {_size(result.bytes)}"
+    )
     return 0
 
 

@@ -17,7 +17,19 @@ def add_report_commands(
     export = json_option(
         command(commands, "export", "write the audit package: the PDF with its files attached")
     )
-    export.add_argument("--pdf", required=True, metavar="FILE", help="the package PDF to write")
+    written = export.add_mutually_exclusive_group(required=True)
+    written.add_argument("--pdf", metavar="FILE", help="the package PDF to write")
+    written.add_argument(
+        "--monitoring-pdf",
+        metavar="FILE",
+        help="instead, a short PDF of what changed since sign-off (the latest monitor run)",
+    )
+    export.add_argument(
+        "--run",
+        type=int,
+        metavar="N",
+        help="with --monitoring-pdf: the monitor run to report (`auditapp monitor --history`)",
+    )
     export.add_argument(
         "--bundle",
         metavar="FILE",
