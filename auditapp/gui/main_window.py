@@ -33,7 +33,8 @@ from auditapp.gui.dialogs.open_audit import OpenAuditDialog
 from auditapp.gui.dialogs.settings_dialog import SettingsDialog
 from auditapp.gui.errors import describe_error, show_error
 from auditapp.gui.models.checklist_tree import ChecklistTreeModel
-from auditapp.gui.settings import DATABASE_URL, MEMBER, Preferences
+from auditapp.gui.monitor_watch import MonitorWatch
+from auditapp.gui.settings import DATABASE_URL, MEMBER, MONITOR_INTERVAL, Preferences
 from auditapp.gui.tasks import TaskRunner
 from auditapp.gui.views import view_classes
 from auditapp.gui.views.base import AuditView
@@ -75,6 +76,11 @@ class MainWindow(QMainWindow):
         self._collect_tip = self.actions_.collect.toolTip()
         self.status = AuditStatusBar(ws.db.describe())
         self.setStatusBar(self.status)
+        # a window without the person's own settings (tests, embedding) checks nothing by itself
+        watch_every = self.preferences.number(MONITOR_INTERVAL) if preferences is not None else 0
+        self.monitor_watch = MonitorWatch(
+            self.acting, watch_every, online=lambda: self.preferences.online_sources, parent=self
+        )
 
         self.views: list[AuditView] = [cls(self.acting, self.runner) for cls in view_classes()]
         self.view_list = QListWidget()
@@ -231,6 +237,7 @@ class MainWindow(QMainWindow):
         wanted = self._preferred_member(audit) if audit and MEMBER in changed else None
         if wanted is not None:
             self._member_chosen(wanted)
+        self.monitor_watch.set_interval(self.preferences.number(MONITOR_INTERVAL))
         later = "; the database changes on the next start" if DATABASE_URL in changed else ""
         self.status.say(f"Settings saved{later}")
 
@@ -323,6 +330,7 @@ class MainWindow(QMainWindow):
             return
         if self.collect_dialog is not None:
             self.collect_dialog.stop()  # a collect stores nothing when cancelled
+        self.monitor_watch.stop()  # nor does a background check
         if self.runner.busy:
             self.status.say("Waiting for the attachments to be stored…")
             self.runner.wait()
@@ -370,6 +378,9 @@ class MainWindow(QMainWindow):
         self.start_page.open_requested.connect(self.open_audit)
         self.start_page.audit_chosen.connect(self.open_audit_named)
         self.start_page.message.connect(self.status.say)
+        self.monitor_watch.said.connect(self.status.say)
+        self.monitor_watch.checked.connect(self._collected)  # it analysed again: re-read
+        self.monitor_watch.show_requested.connect(partial(self.show_view, "monitoring"))
         for view in self.views:
             if isinstance(view, SignoffView):
                 view.item_requested.connect(self.open_item)

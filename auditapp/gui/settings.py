@@ -52,6 +52,7 @@ MEMBER = "identity/member"
 ONLINE_SOURCES = "sources/online"
 MAX_AGE_DAYS = "sources/max_age_days"
 EVIDENCE_CAP_MB = "evidence/cap_mb"
+MONITOR_INTERVAL = "monitor/interval_minutes"
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
@@ -101,6 +102,18 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=1,
         maximum=100_000,
         suffix=" MB",
+    ),
+    Setting(
+        MONITOR_INTERVAL,
+        "Check since sign-off e&very",
+        Kind.NUMBER,
+        60,
+        "While the window is open, check a signed-off audit against its baseline this often "
+        "and notify when something new turns up (0: never; `auditapp monitor` on a timer "
+        "checks when the window is closed).",
+        minimum=0,
+        maximum=24 * 60,
+        suffix=" minutes",
     ),
 )
 

@@ -8,6 +8,7 @@ from auditapp.gui.views.dependencies import DependenciesView
 from auditapp.gui.views.evidence import EvidenceLibraryView
 from auditapp.gui.views.findings import FindingsView
 from auditapp.gui.views.flows import FlowsView
+from auditapp.gui.views.monitoring import MonitoringView
 from auditapp.gui.views.signoff import SignoffView
 from auditapp.gui.views.threats import ThreatsView
 from auditapp.gui.views.topology import TopologyView
@@ -23,6 +24,7 @@ def view_classes() -> list[type[AuditView]]:
         FlowsView,
         TopologyView,
         ThreatsView,
+        MonitoringView,
         SignoffView,
     ]
     return views
