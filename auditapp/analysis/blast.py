@@ -7,14 +7,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice, pairwise
-from typing import Any
-
-import networkx as nx  # type: ignore[import-untyped, unused-ignore]
+from typing import TYPE_CHECKING, Any
 
 from auditapp.analysis.blast_graph import STRENGTH, STRONG_KINDS, reach_graph
 from auditapp.analysis.blast_weakness import Weakness, Weaknesses, find_weaknesses
 from auditapp.analysis.interface import Hit, rule
 from auditapp.analysis.model import ZONE_PREFIX, Deployment
+
+if TYPE_CHECKING:  # networkx takes a second to import: only where paths are searched
+    pass  # type: ignore[import-untyped, unused-ignore]
 
 MAX_STEPS = 6
 MAX_PATHS = 5  # per target: enough to show the alternatives, bounded on big deployments
@@ -135,6 +136,8 @@ def blast_radius(
 def _beachhead(
     g: Any, start: str, facing: bool, weak: Weaknesses, max_steps: int, max_paths: int
 ) -> Beachhead:
+    import networkx as nx  # type: ignore[import-untyped, unused-ignore]
+
     distance: dict[str, int] = nx.single_source_shortest_path_length(g, start, cutoff=max_steps)
     reach: list[Reach] = []
     hosts: list[Reach] = []
@@ -167,6 +170,8 @@ def _target(
 ) -> Target:
     # Yen's algorithm yields simple paths shortest first and lazily, so taking a few stays
     # cheap however many paths a dense network has.
+    import networkx as nx  # type: ignore[import-untyped, unused-ignore]
+
     found: list[Path] = []
     more = False
     for nodes in islice(nx.shortest_simple_paths(g, start, target), max_paths * _CANDIDATES + 1):

@@ -15,11 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
-
-import networkx as nx  # type: ignore[import-untyped, unused-ignore]
+from typing import TYPE_CHECKING, Any
 
 from auditapp.analysis.model import ZONE_PREFIX, ZONES, Deployment, Mount, Workload
+
+if TYPE_CHECKING:  # networkx takes a second to import: only when a graph is built
+    import networkx as nx  # type: ignore[import-untyped, unused-ignore]
 
 HOST_PREFIX = "host:"
 UNRECORDED_HOST = "(unrecorded)"
@@ -96,6 +97,8 @@ def reach_graph(deployment: Deployment) -> nx.DiGraph[str]:
     what the evidence did not say and had to be assumed."""
     d = deployment
     hosts = place_on_hosts(d)
+    import networkx as nx  # type: ignore[import-untyped, unused-ignore]
+
     g: nx.DiGraph[str] = nx.DiGraph(assumptions=hosts.assumptions)
     facts = {c.name: c for c in d.components}
     for name in component_names(d):

@@ -4,6 +4,7 @@ Cancel, then opening the result. Export is a read: every member may export."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QStandardPaths, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -25,8 +26,10 @@ from auditapp.gui.formatting import human_size
 from auditapp.gui.progress_bridge import ProgressBridge
 from auditapp.gui.tasks import TaskRunner
 from auditapp.progress import Cancelled, Progress
-from auditapp.services.export import ExportResult
 from auditapp.services.workspace import Caller, Workspace
+
+if TYPE_CHECKING:  # the report stack loads on the first export, not with the window
+    from auditapp.services.export import ExportResult
 
 
 def run_export(
@@ -179,6 +182,8 @@ class ExportPanel(QWidget):
         return QUrl.fromLocalFile(str(self.result.pdf)) if self.result else None
 
     def _exported(self, result: object) -> None:
+        from auditapp.services.export import ExportResult
+
         assert isinstance(result, ExportResult)
         self.result = result
         self._show_running(False)
