@@ -344,7 +344,7 @@ def fan(middles: int, weak: str = "") -> Deployment:
 def test_ranked_by_weaknesses_among_equal_lengths() -> None:
     (head,) = blast_radius(fan(3, weak="m2")).beachheads
     (vault,) = [t for t in head.targets if t.component == "vault"]
-    assert [p.nodes[1] for p in vault.paths][0] == "m2"
+    assert vault.paths[0].nodes[1] == "m2"
     assert vault.best.score == 3
     assert describe_weaknesses(vault.best) == "m2: 2 fixable critical/high vulnerabilities"
     # then the three-step detours between middles (they share both networks)

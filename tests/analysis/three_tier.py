@@ -103,7 +103,9 @@ def three_tier() -> Deployment:
             False,
             "customers pay over HTTPS",
         ),
-        DeclaredFlow(2, "proxy", "api", 8080, "tcp", ("cardholder-data",), True, True, "reverse proxy"),
+        DeclaredFlow(
+            2, "proxy", "api", 8080, "tcp", ("cardholder-data",), True, True, "reverse proxy"
+        ),
         DeclaredFlow(3, "api", "db", 5432, "tcp", ("cardholder-data",), False, True, "orders"),
     )
     return Deployment(
