@@ -221,3 +221,13 @@ def test_compose_and_its_images_in_one_collect_make_one_component_each(
     assert api.image_digest.startswith("sha256:")
     [secret] = list_findings(team_ws, AUDITOR, rule="image.secret-in-configuration")
     assert secret.component == "api" and "DB_PASSWORD" in secret.location
+
+
+def test_a_compose_value_that_is_not_a_finite_number_does_not_stop_the_analysis(
+    team_ws: Workspace, tmp_path: Path
+) -> None:
+    compose = tmp_path / "compose.yaml"
+    compose.write_text("services:\n  a:\n    image: x\n    cpus: .inf\n    privileged: true\n")
+    collect(team_ws, DEVELOPER, CollectRequest(compose=(compose,)))
+    analyse(team_ws, DEVELOPER)  # the stored snapshot holds Infinity: read as nothing known
+    assert list_findings(team_ws, AUDITOR, rule="runtime.privileged") == []

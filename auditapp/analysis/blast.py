@@ -253,7 +253,9 @@ def path_to_cardholder_data(d: Deployment) -> Iterator[Hit]:
     have the segmentation tested (11.4.5)."""
     for head in blast_radius(d).beachheads:
         for target in head.targets:
-            best = target.best
+            shortest = target.best
+            # the finding is as bad as the worst way in, not only the shortest one
+            best = min(target.paths, key=lambda p: (_SEVERITY_ORDER.index(p.severity), p.length))
             strongest = max(best.steps, key=lambda s: STRENGTH.get(s.kind, 0))
             evidence = strongest.evidence_id
             if evidence is None:
@@ -291,12 +293,14 @@ def path_to_cardholder_data(d: Deployment) -> Iterator[Hit]:
                     "summary": describe(best),
                 },
                 title=(
-                    f"{target.component} (cardholder data) is {best.length} "
-                    f"step{'s' if best.length != 1 else ''} from internet-facing {head.component}"
+                    f"{target.component} (cardholder data) is {shortest.length} "
+                    f"step{'s' if shortest.length != 1 else ''} from internet-facing "
+                    f"{head.component}"
                 ),
                 severity=best.severity,
                 subject=target.component,
             )
 
 
+_SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
 RULES = (path_to_cardholder_data,)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -93,7 +94,7 @@ def _service_exposed(expose: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
 
 
 def _nano_cpus(value: Any) -> int | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
         return int(value * 1_000_000_000)
     return None
 

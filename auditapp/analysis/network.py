@@ -237,7 +237,7 @@ def shared_network(d: Deployment) -> Iterator[Hit]:
     "Unauthenticated flow into the CDE",
     "low",
     scope="flow",
-    pci=("1.3.1", "8.2.2"),
+    pci=("1.3.1", "7.2.5"),
     fails="enter the cardholder data environment unauthenticated",
 )
 def unauthenticated(d: Deployment) -> Iterator[Hit]:
@@ -245,7 +245,8 @@ def unauthenticated(d: Deployment) -> Iterator[Hit]:
     are not authenticated to each other.
 
     Inside the CDE, anything that can open the connection is trusted; PCI DSS 1.3.1 limits
-    inbound CDE traffic to what is needed, and 8.2.2 wants shared or generic access avoided.
+    inbound CDE traffic to what is needed, and 7.2.5 wants the access of system and
+    application accounts limited to what each needs, which an unauthenticated caller escapes.
 
     Fix: authenticate the caller (mutual TLS, per-service credentials) and declare the flow
     with --authenticated.

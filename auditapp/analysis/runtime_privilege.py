@@ -52,7 +52,7 @@ def root_user(d: Deployment) -> Iterator[Hit]:
                 w.component,
                 location,
                 w.evidence_id,
-                {"user": None, "source": source, "image": w.image},
+                {"user": None, "source": source, "image": w.image, "verdict": "unknown"},
                 title="No user set and the image was not inspected",
                 severity="low",
                 subject=w.name,

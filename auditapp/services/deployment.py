@@ -80,9 +80,15 @@ def _documents(session: Session, audit: Audit) -> list[EvidenceDoc]:
 def _json(data: bytes) -> Any:
     """Stored evidence as JSON; bytes that are not JSON (tampered with) read as nothing."""
     try:
-        return json.loads(data)
+        return json.loads(data, parse_constant=_no_constant)
     except (ValueError, RecursionError):
         return None
+
+
+def _no_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON; Python's parser accepts them, and a rule doing
+    arithmetic on one would fail: refuse the document instead."""
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _components(session: Session, audit: Audit, fixable: Counter[str]) -> list[ComponentFacts]:

@@ -14,6 +14,7 @@ from auditapp.analysis.blast import (
     blast_radius,
     describe,
     describe_weaknesses,
+    path_to_cardholder_data,
 )
 from auditapp.analysis.blast_graph import reach_graph
 from auditapp.analysis.model import (
@@ -426,3 +427,18 @@ def test_a_declared_flow_is_a_connection_even_where_evidence_shows_no_port() -> 
     assert ("worker", "db", "docker.sock") in edges
     g = reach_graph(d)
     assert g.edges["api", "db"]["reason"] == "flow #3: api connects to db on 5432/tcp"
+
+
+def test_a_finding_is_as_severe_as_the_worst_path_not_the_shortest() -> None:
+    d = three_tier()
+    workloads = tuple(
+        replace(x, exposed=((9000, "tcp"),)) if x.name == "worker" else x for x in d.workloads
+    )
+    d = replace(d, workloads=workloads)
+    (head,) = blast_radius(d).beachheads
+    db = next(t for t in head.targets if t.component == "db")
+    assert db.best.severity == "medium"
+    assert {"high", "critical"} & {p.severity for p in db.paths}
+    [hit] = [h for h in path_to_cardholder_data.run(d) if h.component == "db"]
+    assert hit.severity in ("high", "critical") and "2 steps" in hit.title
+    assert "docker.sock" in [e["kind"] for e in hit.detail["edges"]]

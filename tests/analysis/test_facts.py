@@ -200,3 +200,9 @@ def test_a_compose_service_exposes_what_its_image_exposes() -> None:
     api, other = d.workloads
     assert api.exposed == ((8080, "tcp"),)  # 9000/udp is published, not merely exposed
     assert other.exposed == ()
+
+
+def test_a_cpu_limit_that_is_not_a_finite_number_reads_as_unknown() -> None:
+    project = {"services": [{"name": "x", "limits": {"cpus": float("inf")}}]}
+    [w] = build_deployment([doc(1, "compose", project)]).workloads
+    assert w.nano_cpus is None
