@@ -229,6 +229,16 @@ def _between(
         for e in _published(attached, w):
             if port_matches(flow, e) and _reaches_host(attached, out, e):
                 return FlowCheck(flow, True, f"{w.label}: {e.describe()}", w.evidence_id)
+    for w in into:  # an image that was not collected may well listen there: cannot tell
+        if w.network_mode != "none" and not listening(w):
+            for s in out:
+                networks = attached.shared(s, w)
+                if networks:
+                    text = (
+                        f"{flow.source} and {flow.destination} share network {networks[0]}, "
+                        f"and nothing says which ports {flow.destination} listens on"
+                    )
+                    return FlowCheck(flow, None, text, w.evidence_id)
     if not listens:
         text = (
             f"{flow.destination} publishes or exposes nothing on port {flow.port}/{flow.protocol}"

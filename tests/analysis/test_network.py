@@ -256,14 +256,14 @@ def test_flows_between_components_need_a_shared_network_or_a_published_port() ->
     web = service("web", networks=("c",), ports=(PublishedPort(80, "tcp", "", 8080),))
     flows = [
         flow(1, "api", "db", 5432, encrypted=True),  # no shared network, not published
-        flow(2, "api", "cache", 6379, encrypted=True),  # shared, but cache declares no port
+        flow(2, "api", "cache", 6379, encrypted=True),  # shared; cache declares no port at all
         flow(3, "api", "web", 8080, encrypted=True),  # through the host: published port
         flow(4, "api", "ghost", 80, encrypted=True),  # never collected: cannot tell
     ]
     report = flow_report(deployment(api, db, cache, web, flows=flows))
     assert [(c.flow.id, c.carried, c.reason) for c in report.flows] == [
         (1, False, "api and db share no network and db does not publish port 5432"),
-        (2, False, "cache publishes or exposes nothing on port 6379/tcp"),
+        (2, None, "api and cache share network a, and nothing says which ports cache listens on"),
         (3, True, "service web: 80/tcp published on every interface (host port 8080)"),
         (4, None, "no container or service of ghost was collected"),
     ]
