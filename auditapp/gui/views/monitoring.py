@@ -89,6 +89,7 @@ class MonitoringView(AuditView):
     def __init__(self, acting: ActingAs, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(acting, runner, parent)
         self.data: MonitoringData | None = None
+        self._to_latest = False
         self.export_dialog: QFileDialog | None = None
         self.changes = ChangesTreeModel(self)
         self.filter = ChangesFilter(self)
@@ -216,6 +217,9 @@ class MonitoringView(AuditView):
     def _show(self, result: object) -> None:
         assert isinstance(result, MonitoringData)
         chosen = self.chosen_run()
+        # whoever was looking at the latest run goes on seeing the latest, new ones included
+        follow = self._to_latest or chosen is None or chosen.id == self.runs.runs[0].id
+        self._to_latest = False
         self.data = result
         self.check.set_baseline(result.baseline is not None)
         if result.baseline is None:
@@ -224,12 +228,12 @@ class MonitoringView(AuditView):
         self.pages.setCurrentWidget(self.watching)
         self.trend.set_weeks(result.trend)
         self.runs.set_runs(result.runs)
-        row = self.runs.row_of(chosen.id) if chosen else -1
+        row = 0 if follow or chosen is None else self.runs.row_of(chosen.id)
         self.run_picker.setCurrentIndex(max(row, 0) if result.runs else -1)
         self._run_chosen()
 
     def _checked(self, _report: object) -> None:
-        self.run_picker.setCurrentIndex(-1)  # the new run is the one to show
+        self._to_latest = True  # the run just made is the one to show
         self.changed.emit()
         self.refresh()
 

@@ -12,6 +12,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -69,13 +71,17 @@ class CheckPanel(QWidget):
         row.addWidget(self.cancel_button)
         self.progress.hide()
 
-        layout = QHBoxLayout(self)
+        # long stage texts must not widen the view (it sits beside the navigator)
+        self.stage.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        controls = QHBoxLayout()
+        controls.addWidget(self.check_button)
+        controls.addWidget(self.collect)
+        controls.addWidget(self.online)
+        controls.addWidget(self.stage, 1)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.check_button)
-        layout.addWidget(self.collect)
-        layout.addWidget(self.online)
-        layout.addWidget(self.progress, 1)
-        layout.addWidget(self.stage, 1)
+        layout.addLayout(controls)
+        layout.addWidget(self.progress)
         acting.changed.connect(self.update_enabled)
         application = QCoreApplication.instance()
         if application is not None:  # quitting mid-check: stop it rather than wait it out
@@ -106,6 +112,7 @@ class CheckPanel(QWidget):
             self.bridge.deleteLater()
         bridge = self.bridge = ProgressBridge(self)
         bridge.drive(self.bar, self.stage, self.cancel_button)
+        self.bar.setRange(0, 0)  # busy until the first stage says how long it is
         self.cancel_button.setEnabled(True)
         self.progress.show()
         self.stage.setText("Starting the check…")

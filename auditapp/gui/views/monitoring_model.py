@@ -166,9 +166,10 @@ class ChangesFilter(QSortFilterProxyModel):
         self.words: list[str] = []
 
     def set_filter(self, text: str, only_new: bool) -> None:
+        self.beginFilterChange()
         self.words = text.casefold().split()
         self.only_new = only_new
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
         if not source_parent.isValid():
