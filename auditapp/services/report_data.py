@@ -5,7 +5,7 @@ from the clock, so the same audit state renders to the same bytes."""
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime
 
 from sqlalchemy import select
@@ -27,7 +27,7 @@ from auditapp.report.model import (
     SignOffRow,
     ThreatRow,
 )
-from auditapp.services.deployment import load_deployment
+from auditapp.services.deployment import FIXABLE_SEVERITIES, deployment_in
 from auditapp.services.evidence import EvidenceView, list_evidence
 from auditapp.services.findings import FindingView, list_findings
 from auditapp.services.items import ItemView, list_items
@@ -43,6 +43,7 @@ from auditapp.services.signoff import list_signoffs
 from auditapp.services.suggestions import list_suggestions
 from auditapp.services.threat_actors import list_actors
 from auditapp.services.threats import list_threats
+from auditapp.services.vulns import VulnReport, list_vulns
 from auditapp.services.workspace import Caller, Workspace, load_audit
 from auditapp.store.models import Comment, JournalEntry
 
@@ -82,7 +83,8 @@ def gather(ws: Workspace, caller: Caller, *, draft: bool = False) -> ReportData:
     suggestions = {s.item_key: s for s in list_suggestions(ws, caller)}
     signoffs = list_signoffs(ws, caller)
     signed_roles = {s.role for s in signoffs}
-    deployment = load_deployment(ws, caller)
+    found = list_vulns(ws, caller)  # matched once: the deployment, section 7, every SBOM
+    deployment = _deployment(ws, caller, found)
     owners = _owners(items)
 
     sections = []
@@ -125,7 +127,7 @@ def gather(ws: Workspace, caller: Caller, *, draft: bool = False) -> ReportData:
 
     evidence_rows = tuple(_evidence_row(e, refs[e.id]) for e in evidence)
     finding_rows = tuple(_finding_row(f, refs, owners) for f in findings)
-    packages, vulns, lifecycle, vuln_data = dependencies(ws, caller, as_of)
+    packages, vulns, lifecycle, vuln_data = dependencies(ws, caller, as_of, found)
     data = ReportData(
         audit=AuditInfo(
             name=name,
@@ -193,7 +195,22 @@ def gather(ws: Workspace, caller: Caller, *, draft: bool = False) -> ReportData:
         evidence=evidence_rows,
         methodology=methodology(ws, caller, checklist, vuln_data),
     )
-    return companions(ws, caller, data)
+    return companions(ws, caller, data, found)
+
+
+def _deployment(ws: Workspace, caller: Caller, found: VulnReport) -> Deployment:
+    """The deployment as `load_deployment` reads it, its fixable counts taken from `found`
+    instead of matching the inventory again."""
+    fixable: Counter[str] = Counter()
+    for vuln in found.vulns:
+        if (
+            vuln.fix_available
+            and vuln.severity in FIXABLE_SEVERITIES
+            and vuln.disposition not in ("not_affected", "fixed")
+        ):
+            fixable.update(vuln.components)
+    with ws.db.read() as session:
+        return deployment_in(session, load_audit(session, caller.audit), fixable)
 
 
 def evidence_refs(evidence: list[EvidenceView]) -> dict[int, str]:

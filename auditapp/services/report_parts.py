@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
@@ -29,21 +30,23 @@ from auditapp.report.model import (
     VulnDataRow,
     VulnRow,
 )
-from auditapp.services.errors import NotFoundError
 from auditapp.services.evidence import EvidenceView
 from auditapp.services.workspace import Caller, Workspace, load_audit
 from auditapp.store.models import AnalysisRun, Blob, Evidence, Image, Package
+
+if TYPE_CHECKING:
+    from auditapp.services.vulns import VulnReport
 
 Dependencies = tuple[
     tuple[PackageCount, ...], tuple[VulnRow, ...], tuple[LifecycleRow, ...], tuple[VulnDataRow, ...]
 ]
 
 
-def dependencies(ws: Workspace, caller: Caller, as_of: datetime) -> Dependencies:
+def dependencies(ws: Workspace, caller: Caller, as_of: datetime, found: VulnReport) -> Dependencies:
+    """`found`: the audit's whole vulnerability listing, matched once for the package."""
     from auditapp.services.inventory import list_images
     from auditapp.services.lifecycle import lifecycle_report
     from auditapp.services.vulndb import status
-    from auditapp.services.vulns import list_vulns
 
     report = lifecycle_report(ws, caller, today=as_of.date())
     os_life = {i.digest: i for i in report.items if i.subject == "os"}
@@ -86,7 +89,7 @@ def dependencies(ws: Workspace, caller: Caller, as_of: datetime) -> Dependencies
             v.disposition,
             v.summary,
         )
-        for v in list_vulns(ws, caller).vulns
+        for v in found.vulns
     )
     lifecycle: list[LifecycleRow] = []
     for item in report.items:
@@ -190,17 +193,18 @@ def methodology(
     )
 
 
-def companions(ws: Workspace, caller: Caller, data: ReportData) -> ReportData:
+def companions(ws: Workspace, caller: Caller, data: ReportData, found: VulnReport) -> ReportData:
     """The files attached inside the PDF: an SBOM with its VEX per component, the audit's
-    VEX, the findings, and every collected evidence snapshot."""
-    from auditapp.services.inventory import sbom
+    VEX, the findings, and every collected evidence snapshot. `found` is the audit's whole
+    vulnerability listing, shared by every SBOM."""
+    from auditapp.services.report_sboms import component_sboms
     from auditapp.services.vex import export_document
 
     files: list[Companion] = []
+    documents = component_sboms(ws, caller, [c.name for c in data.components], found)
     for component in data.components:
-        try:
-            document = sbom(ws, caller, component.name)
-        except NotFoundError:
+        document = documents.get(component.name)
+        if document is None:
             continue  # no inventory for it: nothing to describe
         files.append(
             Companion(

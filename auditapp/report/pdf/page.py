@@ -59,6 +59,29 @@ def canvas_class(at: datetime, fingerprint: str) -> type[Canvas]:
     return PackageCanvas
 
 
+def _skip_drawing(*args: Any, **kwargs: Any) -> None:
+    return None
+
+
+class LayoutFrame(Frame):  # type: ignore[misc]
+    """A frame that, on a layout-only pass, places flowables without drawing them: the first
+    pass only finds where pages break and on which page each heading lands, and drawing a big
+    audit's tables is most of a pass's time."""
+
+    def add(self, flowable: Flowable, canv: Canvas, trySplit: int = 0) -> int:
+        if not getattr(canv, "layout_only", False):
+            return int(super().add(flowable, canv, trySplit))
+        # This instance only, for this placement; through __dict__, as Drawings refuse
+        # attributes they do not declare.
+        flowable.__dict__["drawOn"] = _skip_drawing
+        try:
+            return int(super().add(flowable, canv, trySplit))
+        finally:
+            del flowable.__dict__["drawOn"]
+
+    _add = add
+
+
 class KeepHeading(KeepTogether):  # type: ignore[misc]
     """A heading kept with what follows it. When that is a table or text that runs over pages
     anyway, it starts where it is if at least `ROOM` is left, rather than leaving half a page
@@ -101,16 +124,32 @@ class PackageDocument(BaseDocTemplate):  # type: ignore[misc]
         self.fingerprint = fingerprint
         self.known_pages: int | None = None  # from the previous pass
         self.drawn_with: int | None = None  # what this pass printed as Y
-        frame = Frame(
+        self.passes = 0
+        frame = LayoutFrame(
             self.leftMargin, self.bottomMargin, self.width, self.height, id="body", showBoundary=0
         )
         self.addPageTemplates([PageTemplate("page", [frame], onPage=self._furnish)])
 
     def build(self, flowables: list[Flowable], **kwargs: Any) -> None:
+        """One pass. The first of a multiBuild only lays out (the contents always need a
+        second pass, which draws): its canvas is thrown away."""
         self.drawn_with = self.known_pages
-        kwargs.setdefault("canvasmaker", canvas_class(self.data.audit.as_of, self.fingerprint))
+        self.passes += 1
+        maker = canvas_class(self.data.audit.as_of, self.fingerprint)
+        layout_only = self.passes == 1
+
+        def canvas(*args: Any, **kw: Any) -> Canvas:
+            made = maker(*args, **kw)
+            made.layout_only = layout_only
+            return made
+
+        kwargs.setdefault("canvasmaker", canvas)
         super().build(flowables, **kwargs)
         self.known_pages = self.page
+
+    def _allSatisfied(self) -> bool:
+        # A layout-only pass drew nothing: never the last.
+        return self.passes > 1 and bool(super()._allSatisfied())
 
     def afterFlowable(self, flowable: Flowable) -> None:
         entry = getattr(flowable, "outline_entry", None)
@@ -126,6 +165,8 @@ class PackageDocument(BaseDocTemplate):  # type: ignore[misc]
     def _furnish(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
         """Header and footer, drawn before the page's content. A draft says so in red at the
         top of every page; no diagonal watermark, which would break copied and searched text."""
+        if getattr(canvas, "layout_only", False):
+            return
         width, height = PAGE
         status = self.data.status_label
         colour = FINAL_COLOUR if status == "FINAL" else DRAFT_COLOUR
