@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
+from pathlib import PurePath
 from typing import Any, TextIO
 
 
@@ -19,6 +20,8 @@ def to_plain(value: Any) -> Any:
         return value.value
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, PurePath):
+        return str(value)
     if isinstance(value, dict):
         return {str(k): to_plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from auditapp.errors import AuditappError
-from auditapp.progress import NoProgress, Progress
+from auditapp.progress import Cancelled, NoProgress, Progress
 from auditapp.services.errors import InvalidInputError
 from auditapp.services.monitor_baseline import BaselineView, load_baseline
 from auditapp.services.monitor_diff import MonitorChange, compare
@@ -136,6 +136,8 @@ def _refresh(
         progress.start(f"importing the KEV catalogue {kev.name}", None)
         try:
             import_kev(ws, kev)
+        except Cancelled:
+            raise  # the person stopped the run: nothing is stored
         except AuditappError as error:
             problems.append(f"the KEV catalogue was not imported: {error}")
     if online and osv is not None:
@@ -143,6 +145,8 @@ def _refresh(
 
         try:
             update_online(ws, osv, progress=progress)
+        except Cancelled:
+            raise  # the person stopped the run: nothing is stored
         except AuditappError as error:
             problems.append(f"the vulnerability data could not be updated online: {error}")
     if collect:
@@ -151,6 +155,8 @@ def _refresh(
 
         try:
             collect_evidence(ws, caller, CollectRequest(engine=True), progress)
+        except Cancelled:
+            raise  # the person stopped the run: nothing is stored
         except AuditappError as error:
             problems.append(f"could not collect from the Docker Engine: {error}")
     from auditapp.services.analysis import analyse
