@@ -230,5 +230,9 @@ def _serialised(bom: Bom, kind: str) -> str:
     bom.serial_number = uuid.UUID(int=0)  # fixed while the content is fingerprinted
     text = JsonV1Dot6(bom).output_as_string(indent=2)
     fingerprint = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    bom.serial_number = uuid.uuid5(uuid.NAMESPACE_URL, f"urn:auditapp:{kind}:{fingerprint}")
-    return JsonV1Dot6(bom).output_as_string(indent=2)
+    serial = uuid.uuid5(uuid.NAMESPACE_URL, f"urn:auditapp:{kind}:{fingerprint}")
+    # Writing the document again only to change its serial number costs as much as the
+    # first time (the library validates every dependency); the placeholder is unique text.
+    placeholder = f'"serialNumber": "{uuid.UUID(int=0).urn}"'
+    assert text.count(placeholder) == 1
+    return text.replace(placeholder, f'"serialNumber": "{serial.urn}"')
