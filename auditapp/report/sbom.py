@@ -19,6 +19,7 @@ from urllib.parse import quote
 from cyclonedx.model import Property, XsUri
 from cyclonedx.model.bom import Bom
 from cyclonedx.model.component import Component, ComponentType
+from cyclonedx.model.dependency import Dependency
 from cyclonedx.model.impact_analysis import ImpactAnalysisJustification, ImpactAnalysisState
 from cyclonedx.model.vulnerability import (
     BomTarget,
@@ -117,8 +118,14 @@ def build_sbom(
             )
         )
     bom.components.update(installed)
-    # The image holds every package; how packages depend on each other is not read.
-    bom.register_dependency(container, installed)
+    # The image holds every package; how packages depend on each other is not read. Built
+    # directly: `register_dependency` searches the whole graph once per package (quadratic).
+    bom.dependencies.add(
+        Dependency(
+            ref=container.bom_ref, dependencies=(Dependency(ref=c.bom_ref) for c in installed)
+        )
+    )
+    bom.dependencies.update(Dependency(ref=c.bom_ref) for c in installed)
     for found in _unique(vulnerabilities):
         if found.purl in refs:
             bom.vulnerabilities.add(_vulnerability(found, refs[found.purl]))
