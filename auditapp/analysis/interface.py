@@ -13,6 +13,7 @@ and a check over the `Deployment` whose docstring is the rule's documentation.
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -101,3 +102,8 @@ def subjects(rule: Rule, deployment: Deployment) -> tuple[str, ...]:
             return tuple(c.name for c in d.components)
         case _:
             return ("deployment",) if d.workloads or d.components else ()
+
+
+def fingerprint_of(rule_id: str, component: str, location: str) -> str:
+    """What makes a finding the same finding across runs: its rule, component and location."""
+    return hashlib.sha256(f"{rule_id}\0{component}\0{location}".encode()).hexdigest()

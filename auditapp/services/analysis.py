@@ -7,7 +7,6 @@ seen as inactive, and reopens a remediated finding that comes back.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from auditapp.analysis.catalogue import ALL_RULES
-from auditapp.analysis.interface import Hit, Rule, subjects
+from auditapp.analysis.interface import Hit, Rule, fingerprint_of, subjects
 from auditapp.analysis.model import Deployment
 from auditapp.progress import NoProgress, Progress, check_cancelled
 from auditapp.services.deployment import load_deployment
@@ -137,10 +136,6 @@ def _store(change: Change, deployment: Deployment, outcomes: list[RuleOutcome]) 
         },
     )
     return summary
-
-
-def fingerprint_of(rule_id: str, component: str, location: str) -> str:
-    return hashlib.sha256(f"{rule_id}\0{component}\0{location}".encode()).hexdigest()
 
 
 def _fill(row: Finding, rule: Rule, hit: Hit, now: Any) -> None:

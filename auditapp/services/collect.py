@@ -17,6 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, select
 
+from auditapp.analysis.collected import (
+    secret_file_in_layer,
+    secret_in_configuration,
+)
+from auditapp.analysis.interface import Rule, fingerprint_of
 from auditapp.evidence.redaction import SecretFinding
 from auditapp.progress import NoProgress, Progress, check_cancelled
 from auditapp.services.errors import InvalidInputError
@@ -30,9 +35,6 @@ from auditapp.store.types import utcnow
 
 if TYPE_CHECKING:
     from auditapp.evidence.archive import ArchiveVerification
-
-SECRET_RULE = "image.secret-in-configuration"  # noqa: S105 - a rule id
-SECRET_FILE_RULE = "image.secret-file-in-layer"  # noqa: S105 - a rule id
 
 
 @dataclass(frozen=True)
@@ -174,31 +176,26 @@ class _Storer:
     ) -> None:
         for found in findings:
             self.finding(
-                SECRET_RULE,
-                "high",
+                secret_in_configuration,
                 f"Secret in image configuration: {found.name}",
                 component,
                 f"{found.location}: {found.name}",
                 evidence_id,
                 {"kind": found.kind, "name": found.name},
-                ["8.6.2"],
-                ["4.10"],
             )
 
     def finding(
         self,
-        rule: str,
-        severity: str,
+        rule: Rule,
         title: str,
         component: str,
         location: str,
         evidence_id: int | None,
         detail: dict[str, Any],
-        pci: list[str],
-        cis: list[str],
     ) -> None:
+        """A finding of a collect-time rule: its severity and requirements are the rule's."""
         title, component, location = _text(title), _text(component, 200), _text(location)
-        fingerprint = hashlib.sha256(f"{rule}\0{component}\0{location}".encode()).hexdigest()
+        fingerprint = fingerprint_of(rule.id, component, location)
         existing = self.session.scalar(
             select(Finding).where(
                 Finding.audit_id == self.audit.id, Finding.fingerprint == fingerprint
@@ -212,14 +209,14 @@ class _Storer:
             Finding(
                 audit_id=self.audit.id,
                 fingerprint=fingerprint,
-                rule_id=rule,
-                severity=severity,
+                rule_id=rule.id,
+                severity=rule.severity,
                 title=title,
                 component=component,
                 location=location,
                 detail=json.dumps(detail, sort_keys=True),
-                pci=json.dumps(pci),
-                cis=json.dumps(cis),
+                pci=json.dumps(list(rule.pci)),
+                cis=json.dumps(list(rule.cis)),
                 evidence_id=evidence_id,
                 status="open",
                 first_seen=self.now,
@@ -247,15 +244,12 @@ class _Storer:
             )
         for secret in inventory.secrets:
             self.finding(
-                SECRET_FILE_RULE,
-                "high",
+                secret_file_in_layer,
                 f"Credential file in image: {secret.kind}",
                 name,
                 f"{secret.path} (layer {secret.layer})",
                 evidence_id,
                 {"kind": secret.kind, "path": secret.path},
-                ["8.6.2", "3.6.1"],
-                ["4.10"],
             )
         row = self.session.scalar(
             select(Image).where(Image.audit_id == self.audit.id, Image.digest == result.digest)

@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from auditapp.analysis.collected import SECRET_FILE_RULE, SECRET_RULE
 from auditapp.cli import main
 from auditapp.progress import NoProgress
-from auditapp.services.collect import SECRET_FILE_RULE, SECRET_RULE, CollectSummary, collect
+from auditapp.services.collect import CollectSummary, collect
 from auditapp.services.components import list_components
 from auditapp.services.gather import CollectRequest, gather
 from auditapp.services.inventory import PackageView, list_images, list_packages
