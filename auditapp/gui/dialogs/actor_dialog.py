@@ -14,9 +14,7 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QListView,
     QPlainTextEdit,
@@ -26,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from auditapp.analysis.threat_actors import MOTIVATIONS, RESOURCE_LEVELS, SOPHISTICATION
 from auditapp.analysis.threats import ActorProfile
+from auditapp.gui.dialogs.dialog_parts import ok_cancel, refusal_label
 from auditapp.services.threat_actors import ActorEdit, ActorView
 
 OWN = "\x00own"  # the picker's entry for an actor of the team's own
@@ -109,18 +108,10 @@ class ActorDialog(QDialog):
         self.description.setAccessibleName("Description")
         self.description.setTabChangesFocus(True)
         self.description.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 14)
-        self.error = QLabel()
-        self.error.setObjectName("dialogError")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #c62828")
-        self.error.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self.error = refusal_label()
+        self.buttons, self.ok = ok_cancel(
+            self, "Save actor" if actor else "Add actor", self._submit
         )
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText("Save actor" if actor else "Add actor")
-        self.buttons.accepted.connect(self._submit)
-        self.buttons.rejected.connect(self.reject)
 
         form = QFormLayout()
         form.addRow("&Actor", self.picker)

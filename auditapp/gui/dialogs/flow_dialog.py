@@ -15,10 +15,8 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
-    QLabel,
     QPlainTextEdit,
     QSpinBox,
     QVBoxLayout,
@@ -26,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from auditapp.analysis.model import DATA_CLASSES, ZONE_PREFIX, ZONES
+from auditapp.gui.dialogs.dialog_parts import ok_cancel, refusal_label
 from auditapp.gui.models.flows_table import end_label
 from auditapp.services.flows import FlowInput, FlowView
 
@@ -75,18 +74,10 @@ class FlowDialog(QDialog):
         self.justification.setPlaceholderText("Why this flow is needed (PCI DSS 1.2.5)")
         self.justification.setTabChangesFocus(True)
         self.justification.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 14)
-        self.error = QLabel()
-        self.error.setObjectName("dialogError")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #c62828")
-        self.error.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        self.error = refusal_label()
+        self.buttons, self.ok = ok_cancel(
+            self, "Save flow" if flow else "Declare flow", self._submit
         )
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText("Save flow" if flow else "Declare flow")
-        self.buttons.accepted.connect(self._submit)
-        self.buttons.rejected.connect(self.reject)
 
         form = QFormLayout()
         form.addRow("&Source", self.source)

@@ -13,9 +13,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QListView,
     QPlainTextEdit,
@@ -25,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from auditapp.analysis.threats import LEVELS, Stride
 from auditapp.gui.dialogs.actor_dialog import checkable, checked
+from auditapp.gui.dialogs.dialog_parts import ok_cancel, refusal_label
 
 
 @dataclass(frozen=True)
@@ -80,18 +79,8 @@ class ThreatDialog(QDialog):
         actor_list.setAccessibleName("Actors")
         actor_list.setModel(self.actors)
         actor_list.setFixedHeight(self.fontMetrics().lineSpacing() * 6 + 12)
-        self.error = QLabel()
-        self.error.setObjectName("dialogError")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #c62828")
-        self.error.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText("Add threat")
-        self.buttons.accepted.connect(self._submit)
-        self.buttons.rejected.connect(self.reject)
+        self.error = refusal_label()
+        self.buttons, self.ok = ok_cancel(self, "Add threat", self._submit)
 
         form = QFormLayout()
         form.addRow("&Element", self.element)
