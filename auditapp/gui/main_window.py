@@ -13,8 +13,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QSizePolicy,
     QSplitter,
@@ -45,6 +43,7 @@ from auditapp.gui.widgets.member_picker import MemberPicker
 from auditapp.gui.widgets.navigator import Navigator
 from auditapp.gui.widgets.start_page import StartPage
 from auditapp.gui.widgets.status_bar import AuditStatusBar
+from auditapp.gui.widgets.view_list import SHORTCUTS, ViewList
 from auditapp.services import audits, items, members
 from auditapp.services.roles import Action
 from auditapp.services.workspace import Workspace
@@ -83,14 +82,7 @@ class MainWindow(QMainWindow):
         )
 
         self.views: list[AuditView] = [cls(self.acting, self.runner) for cls in view_classes()]
-        self.view_list = QListWidget()
-        self.view_list.setObjectName("viewList")
-        self.view_list.setAccessibleName("Working views")
-        for number, view in enumerate(self.views, start=1):
-            entry = QListWidgetItem(view.title)
-            entry.setToolTip(f"{view.title} (Ctrl+{number})" if number < 10 else view.title)
-            self.view_list.addItem(entry)
-        self.view_list.setMaximumHeight(max(60, 22 * len(self.views) + 8))
+        self.view_list = ViewList(self.views)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -394,16 +386,14 @@ class MainWindow(QMainWindow):
         self.editor.dirty_changed.connect(self.setWindowModified)
         self.runner.busy_changed.connect(self.status.set_busy)
         self.view_list.currentRowChanged.connect(self._view_row_chosen)
-        for number, view in enumerate(self.views[:9], start=1):
+        for number, view in enumerate(self.views, start=1):
             view.message.connect(self.status.say)
             view.changed.connect(self.reload_checklist)
-            shortcut = QAction(self)
-            shortcut.setShortcut(QKeySequence(f"Ctrl+{number}"))
-            shortcut.triggered.connect(partial(self.show_view, view.key))
-            self.addAction(shortcut)
-        for view in self.views[9:]:
-            view.message.connect(self.status.say)
-            view.changed.connect(self.reload_checklist)
+            if number <= SHORTCUTS:
+                shortcut = QAction(self)
+                shortcut.setShortcut(QKeySequence(f"Ctrl+{number}"))
+                shortcut.triggered.connect(partial(self.show_view, view.key))
+                self.addAction(shortcut)
 
     def _act_on(self, audit: str, member: str | None) -> bool:
         """Act as `member`; an unknown member falls back to the audit's default member."""
