@@ -39,6 +39,7 @@ from auditapp.cli.commands_analysis import (
     suggestion_list,
 )
 from auditapp.cli.commands_blast import blast_radius_command
+from auditapp.cli.commands_db import db_copy_command
 from auditapp.cli.commands_demo import demo_command
 from auditapp.cli.commands_export import export_command, verify_command
 from auditapp.cli.commands_flows import flow_add, flow_remove, flows_command
@@ -48,7 +49,12 @@ from auditapp.cli.commands_inventory import (
     packages_command,
     sbom_command,
 )
-from auditapp.cli.commands_monitor import kev_import, kev_status_command, monitor_command
+from auditapp.cli.commands_monitor import (
+    kev_import,
+    kev_status_command,
+    kev_update,
+    monitor_command,
+)
 from auditapp.cli.commands_risk import (
     lifecycle_command,
     vex_export,
@@ -136,10 +142,12 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("monitor", None): monitor_command,
     ("kev", "import"): kev_import,
     ("kev", "status"): kev_status_command,
+    ("kev", "update"): kev_update,
 }
 
 # Commands that need no database (nothing is opened or created for them).
 STANDALONE: dict[tuple[str, str | None], Callable[[argparse.Namespace], int]] = {
     ("rules", None): rules_command,
     ("verify", None): verify_command,
+    ("db", "copy"): db_copy_command,  # opens both databases itself; spans every audit
 }

@@ -204,6 +204,15 @@ def build_parser() -> argparse.ArgumentParser:
     show = _json(_command(journal, "show", "the latest entries"))
     show.add_argument("--limit", type=_positive, default=30)
 
+    db = _group(commands, "db", "the whole database, every audit in it")
+    db_copy = _command(db, "copy", "copy the database (--db) into an empty one, then verify it")
+    db_copy.add_argument(
+        "--to",
+        required=True,
+        metavar="URL",
+        help="the empty target: a path, sqlite:///PATH or postgresql://USER@HOST/DB",
+    )
+
     add_analysis_commands(commands, _command, _group, _json)
     add_report_commands(commands, _command, _group, _json)
     add_monitor_commands(commands, _command, _group, _json)
