@@ -9,12 +9,17 @@ from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from auditapp.cli.parser_monitor import KEV_URL_VARIABLE
 from auditapp.cli.render import print_json, print_table
+from auditapp.services.errors import InvalidInputError
 from auditapp.services.workspace import Caller, Workspace
 
 if TYPE_CHECKING:
+    import requests
+
     from auditapp.services.monitor import MonitorReport
     from auditapp.services.monitor_webhook import WebhookResult
+    from auditapp.vulns.kev import KevFeed
 
 WEBHOOK_VARIABLE = "AUDITAPP_MONITOR_WEBHOOK"
 STATUS_WORDS = {0: "nothing new", 1: "new risk", 2: "could not check"}
@@ -23,6 +28,8 @@ STATUS_WORDS = {0: "nothing new", 1: "new risk", 2: "could not check"}
 def monitor_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:
     if args.history:
         return _history(ws, caller, args)
+    if args.kev_url and not args.online:
+        raise InvalidInputError("--kev-url goes with --online")
     import requests
 
     from auditapp.cli.progress import TerminalProgress
@@ -33,6 +40,7 @@ def monitor_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> 
     try:
         with requests.Session() as http:
             osv = OsvClient(http, args.base_url or DEFAULT_BASE_URL) if args.online else None
+            feed = _kev_feed(http, args.kev_url) if args.online else None
             report = monitor(
                 ws,
                 caller,
@@ -41,6 +49,7 @@ def monitor_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> 
                 kev=Path(args.kev) if args.kev else None,
                 progress=bar,
                 osv=osv,
+                kev_feed=feed,
             )
     finally:
         bar.finish()
@@ -57,6 +66,13 @@ def monitor_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> 
             file=sys.stderr,
         )
     return report.status
+
+
+def _kev_feed(http: requests.Session, given: str | None) -> KevFeed:
+    """The KEV feed: --kev-url / --url, else $AUDITAPP_KEV_URL, else CISA's."""
+    from auditapp.vulns.kev import DEFAULT_URL, KevFeed
+
+    return KevFeed(http, given or os.environ.get(KEV_URL_VARIABLE) or DEFAULT_URL)
 
 
 def _notify(url: str, report: MonitorReport) -> WebhookResult:
@@ -132,10 +148,30 @@ def kev_import(ws: Workspace, _caller: Caller, args: argparse.Namespace) -> int:
         return 0
     version = f" (catalogue version {done.catalog_version})" if done.catalog_version else ""
     print(f"{done.entries} known exploited vulnerabilities imported{version}")
-    if done.skipped:
-        print(f"{done.skipped} entries skipped:")
-        for problem in done.problems:
+    _print_skipped(done.skipped, done.problems)
+    return 0
+
+
+def _print_skipped(skipped: int, problems: tuple[str, ...]) -> None:
+    if skipped:
+        print(f"{skipped} entries skipped:")
+        for problem in problems:
             print(f"  {problem}")
+
+
+def kev_update(ws: Workspace, _caller: Caller, args: argparse.Namespace) -> int:
+    import requests
+
+    from auditapp.services.monitor_kev import update_kev
+
+    with requests.Session() as http:
+        done = update_kev(ws, _kev_feed(http, args.url))
+    if args.json:
+        print_json(done)
+        return 0
+    version = f" (catalogue version {done.catalog_version})" if done.catalog_version else ""
+    print(f"{done.entries} known exploited vulnerabilities fetched from {done.source}{version}")
+    _print_skipped(done.skipped, done.problems)
     return 0
 
 
@@ -149,6 +185,7 @@ def kev_status_command(ws: Workspace, _caller: Caller, args: argparse.Namespace)
     if not found.entries:
         print(
             "no KEV catalogue imported: `auditapp kev import known_exploited_vulnerabilities.json`"
+            " or `auditapp kev update` (needs network)"
         )
         return 0
     print(

@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 CommandMaker = Callable[..., argparse.ArgumentParser]
 EXIT_CODES = "exit 0: nothing new; 1: new risk; 2: could not check (the reason is printed)"
+KEV_URL_VARIABLE = "AUDITAPP_KEV_URL"
+KEV_FEED = "known_exploited_vulnerabilities.json"
 
 
 def add_monitor_commands(
@@ -24,11 +26,20 @@ def add_monitor_commands(
     monitor.add_argument(
         "--online",
         action="store_true",
-        help="update the vulnerability data from the OSV API first (needs network)",
+        help="update the vulnerability data from the OSV API and the CISA KEV catalogue from "
+        "its feed first (needs network)",
     )
     monitor.add_argument("--base-url", metavar="URL", help="an OSV-compatible API for --online")
     monitor.add_argument(
-        "--kev", metavar="FILE", help="import this CISA KEV catalogue (JSON) first"
+        "--kev-url",
+        metavar="URL",
+        help=f"where --online fetches the KEV catalogue (default: ${KEV_URL_VARIABLE}, "
+        "else CISA's feed)",
+    )
+    monitor.add_argument(
+        "--kev",
+        metavar="FILE",
+        help="import this CISA KEV catalogue (JSON) first, instead of fetching it with --online",
     )
     monitor.add_argument(
         "--webhook",
@@ -44,4 +55,11 @@ def add_monitor_commands(
     json_option(
         command(kev, "import", "import (replace) the catalogue from its JSON file")
     ).add_argument("file")
+    json_option(
+        command(kev, "update", "fetch (replace) the catalogue from its feed (needs network)")
+    ).add_argument(
+        "--url",
+        metavar="URL",
+        help=f"the feed (default: ${KEV_URL_VARIABLE}, else CISA's {KEV_FEED} feed)",
+    )
     json_option(command(kev, "status", "the catalogue imported, and when"))

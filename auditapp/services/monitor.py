@@ -20,13 +20,14 @@ from auditapp.services.errors import InvalidInputError
 from auditapp.services.monitor_baseline import BaselineView, load_baseline
 from auditapp.services.monitor_diff import MonitorChange, compare
 from auditapp.services.monitor_history import changes_of, last_run_keys
-from auditapp.services.monitor_kev import import_kev, kev_status, known_exploited
+from auditapp.services.monitor_kev import import_kev, kev_status, known_exploited, update_kev
 from auditapp.services.monitor_snapshot import Snapshot
 from auditapp.services.monitor_state import take_snapshot
 from auditapp.services.roles import Action
 from auditapp.services.workspace import Caller, Change, Workspace, perform
 from auditapp.store.models import MonitorRun
 from auditapp.store.types import utcnow
+from auditapp.vulns.kev import KevFeed
 from auditapp.vulns.osv_api import OsvClient
 
 NOTHING_NEW, NEW_RISK, COULD_NOT_CHECK = 0, 1, 2
@@ -71,9 +72,12 @@ def monitor(
     progress: Progress | None = None,
     osv: OsvClient | None = None,
     today: date | None = None,
+    kev_feed: KevFeed | None = None,
 ) -> MonitorReport:
     """One monitoring run against the baseline. `osv`: the OSV API client for `online`;
-    `today`: the date expiry and end of life are judged on (default: today, UTC)."""
+    `kev_feed`: where `online` fetches the KEV catalogue (default: CISA's feed, over the OSV
+    client's session) unless a `kev` file is given; `today`: the date expiry and end of life
+    are judged on (default: today, UTC)."""
     if online and osv is None:
         raise InvalidInputError("an online monitor run needs an OSV API client")
     progress = progress or NoProgress()
@@ -85,7 +89,7 @@ def monitor(
     baseline = _baseline(ws, caller, problems)
     if baseline is not None:
         _refresh(ws, caller, problems, collect=collect, online=online, kev=kev, osv=osv,
-                 progress=progress)  # fmt: skip
+                 kev_feed=kev_feed, progress=progress)  # fmt: skip
         progress.start("comparing with the baseline", None)
         current = _current(ws, caller, today, problems)
         if current is not None:
@@ -128,6 +132,7 @@ def _refresh(
     online: bool,
     kev: Path | None,
     osv: OsvClient | None,
+    kev_feed: KevFeed | None,
     progress: Progress,
 ) -> None:
     """Each step that fails is a reason the run could not check everything; the others go on
@@ -140,6 +145,15 @@ def _refresh(
             raise  # the person stopped the run: nothing is stored
         except AuditappError as error:
             problems.append(f"the KEV catalogue was not imported: {error}")
+    elif online and osv is not None:  # a file named for this run wins over the feed
+        feed = kev_feed or KevFeed(osv.session)
+        progress.start(f"fetching the KEV catalogue from {feed.url}", None)
+        try:
+            update_kev(ws, feed)
+        except Cancelled:
+            raise  # the person stopped the run: nothing is stored
+        except AuditappError as error:
+            problems.append(f"the KEV catalogue could not be updated online: {error}")
     if online and osv is not None:
         from auditapp.services.vulndb_online import update_online
 

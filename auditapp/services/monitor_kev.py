@@ -1,5 +1,5 @@
-"""The imported CISA KEV catalogue: importing it (all or nothing, replacing the previous one)
-and looking up which vulnerabilities are known to be exploited.
+"""The CISA KEV catalogue: importing it from a file or fetching it from its feed (all or
+nothing, replacing the previous one) and looking up which vulnerabilities are known exploited.
 
 Like vulnerability data, the catalogue is shared by every audit in the database."""
 
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from auditapp.services.workspace import Workspace
 from auditapp.store.models import KnownExploited
 from auditapp.store.types import utcnow
-from auditapp.vulns.kev import KevEntry, read_catalogue
+from auditapp.vulns.kev import KevCatalogue, KevEntry, KevFeed, read_catalogue
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,16 @@ class KevStatus:
 def import_kev(ws: Workspace, path: Path) -> KevImportSummary:
     """Read and check the whole file first, then replace the stored catalogue in one short
     transaction: a file that cannot be used changes nothing."""
-    catalogue = read_catalogue(path)
+    return _replace(ws, read_catalogue(path), str(path))
+
+
+def update_kev(ws: Workspace, feed: KevFeed) -> KevImportSummary:
+    """Fetch and check the whole catalogue from `feed` first, then replace the stored one as
+    `import_kev` does: an answer that cannot be used (KevError) changes nothing."""
+    return _replace(ws, feed.fetch(), feed.url)
+
+
+def _replace(ws: Workspace, catalogue: KevCatalogue, source: str) -> KevImportSummary:
     now = utcnow()
     with ws.db.write() as session:
         session.execute(delete(KnownExploited))
@@ -63,7 +72,7 @@ def import_kev(ws: Workspace, path: Path) -> KevImportSummary:
                 ],
             )
     return KevImportSummary(
-        str(path),
+        source,
         catalogue.catalog_version,
         len(catalogue.entries),
         catalogue.skipped,

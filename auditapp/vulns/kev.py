@@ -4,7 +4,8 @@ input: capped in size and entries, checked field by field, a bad entry skipped a
 The feed is https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json:
 {"title", "catalogVersion", "dateReleased", "count", "vulnerabilities": [{"cveID",
 "vendorProject", "product", "vulnerabilityName", "dateAdded", "dueDate",
-"knownRansomwareCampaignUse", ...}]}.
+"knownRansomwareCampaignUse", ...}]}. A file and an answer of the feed (`KevFeed`, opt-in,
+through `http_fetch`) are read by the one `parse_catalogue`.
 """
 
 from __future__ import annotations
@@ -12,23 +13,37 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditapp.errors import AuditappError
 
+if TYPE_CHECKING:  # requests loads when a feed is fetched, not with every monitor import
+    import requests
+
+    from auditapp.vulns.http_fetch import FetchFailure
+
+DEFAULT_URL = "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
 MAX_BYTES = 32 * 1024 * 1024  # the real catalogue is about 1.5 MB
+FEED_MAX_BYTES = 16 * 1024 * 1024  # ten times the real feed: room to grow, not to be flooded
+FEED_REDIRECTS = 3  # on the feed's own scheme and host only
 MAX_ENTRIES = 100_000  # it holds about 1,400
 TEXT_LIMIT = 500
 _CVE = re.compile(r"CVE-\d{4}-\d{4,8}\Z")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _MAX_PROBLEMS = 20
 _HINT = "download it again from cisa.gov (known_exploited_vulnerabilities.json); nothing was stored"
+ONLINE_HINT = (
+    "check the network or the KEV URL (--kev-url, $AUDITAPP_KEV_URL), or download the file and "
+    "`auditapp kev import FILE`; the stored catalogue stays in use"
+)
 
 
 class KevError(AuditappError):
-    """A KEV catalogue file cannot be used; nothing was stored."""
+    """A KEV catalogue (a file or the feed's answer) cannot be used; nothing was stored."""
 
 
 @dataclass(frozen=True)
@@ -64,20 +79,21 @@ def read_catalogue(path: Path, max_bytes: int = MAX_BYTES) -> KevCatalogue:
     return parse_catalogue(data, str(path))
 
 
-def parse_catalogue(data: bytes, where: str) -> KevCatalogue:
+def parse_catalogue(data: bytes, where: str, hint: str = _HINT) -> KevCatalogue:
+    """The catalogue in `data` (a file's or an HTTP answer's bytes); KevError naming `where`."""
     try:
         document = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
-        raise KevError(f"{where}: not UTF-8 text", hint=_HINT) from None
+        raise KevError(f"{where}: not UTF-8 text", hint=hint) from None
     except (ValueError, RecursionError):
-        raise KevError(f"{where}: not JSON", hint=_HINT) from None
+        raise KevError(f"{where}: not JSON", hint=hint) from None
     if not isinstance(document, dict):
-        raise KevError(f"{where}: not a KEV catalogue (the top level is not an object)", hint=_HINT)
+        raise KevError(f"{where}: not a KEV catalogue (the top level is not an object)", hint=hint)
     listed = document.get("vulnerabilities")
     if not isinstance(listed, list):
-        raise KevError(f'{where}: not a KEV catalogue (no "vulnerabilities" list)', hint=_HINT)
+        raise KevError(f'{where}: not a KEV catalogue (no "vulnerabilities" list)', hint=hint)
     if len(listed) > MAX_ENTRIES:
-        raise KevError(f"{where}: more than {MAX_ENTRIES} entries", hint=_HINT)
+        raise KevError(f"{where}: more than {MAX_ENTRIES} entries", hint=hint)
     entries: dict[str, KevEntry] = {}
     problems: list[str] = []
     skipped = 0
@@ -94,7 +110,7 @@ def parse_catalogue(data: bytes, where: str) -> KevCatalogue:
         raise KevError(
             f"{where}: none of its {len(listed)} entries is a KEV entry"
             + (f" ({problems[0].split(': ', 2)[-1]})" if problems else ""),
-            hint=_HINT,
+            hint=hint,
         )
     return KevCatalogue(
         catalog_version=_optional(document, "catalogVersion", 40),
@@ -104,6 +120,65 @@ def parse_catalogue(data: bytes, where: str) -> KevCatalogue:
         skipped=skipped,
         problems=tuple(problems),
     )
+
+
+class KevFeed:
+    """The catalogue fetched from its feed URL: opt-in, bounded, read like a file.
+
+    `timeout` bounds connecting and each read (the whole body within four times it), the body is
+    at most `max_bytes`; 429 and 5xx answers, timeouts and broken connections are tried `tries`
+    times with backoff; redirects are followed on the feed's own scheme and host only. Every
+    failure is a KevError naming the URL.
+    """
+
+    def __init__(
+        self,
+        session: requests.Session,
+        url: str = DEFAULT_URL,
+        *,
+        timeout: float = 30,
+        max_bytes: int = FEED_MAX_BYTES,
+        tries: int = 3,
+        backoff: float = 1.0,
+        max_delay: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not re.match(r"https?://[^/?#\s]+(/[^#\s]*)?\Z", url):
+            raise KevError(
+                f"not an http(s) URL for the KEV catalogue: {url[:200]!r}",
+                hint=f"give one like {DEFAULT_URL}",
+            )
+        if tries < 1 or timeout <= 0 or max_bytes < 1:
+            raise ValueError("tries, timeout and max_bytes must be positive")
+        self.session, self.url = session, url
+        self.timeout, self.max_bytes, self.tries = timeout, max_bytes, tries
+        self.backoff, self.max_delay, self.sleep = backoff, max_delay, sleep
+
+    def fetch(self) -> KevCatalogue:
+        """The whole catalogue, checked as a file is; KevError when it cannot be used."""
+        from auditapp.vulns.http_fetch import fetch
+
+        answer = fetch(
+            self.session,
+            self.url,
+            timeout=self.timeout,
+            max_bytes=self.max_bytes,
+            tries=self.tries,
+            backoff=self.backoff,
+            max_delay=self.max_delay,
+            sleep=self.sleep,
+            error=_fetch_error,
+            redirects=FEED_REDIRECTS,
+        )
+        catalogue = parse_catalogue(answer.body, self.url, ONLINE_HINT)
+        if not catalogue.entries:
+            # CISA's catalogue is never empty: an empty answer must not wipe the stored one
+            raise KevError(f"{self.url}: answered an empty catalogue", hint=ONLINE_HINT)
+        return catalogue
+
+
+def _fetch_error(failure: FetchFailure) -> KevError:
+    return KevError(str(failure), hint=ONLINE_HINT)
 
 
 def _entry(raw: Any) -> KevEntry:
