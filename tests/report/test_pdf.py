@@ -278,12 +278,38 @@ def test_pages_render_and_none_is_blank(draft: Parsed, tmp_path: Path) -> None:
 
 def test_a_table_running_over_pages_repeats_its_header() -> None:
     vuln = sample_report().vulns[0]
-    many = tuple(replace(vuln, id=f"CVE-2026-{n:05d}") for n in range(80))
+    many = tuple(replace(vuln, id=f"CVE-2026-{n:05d}", package=f"pkg{n:03d}") for n in range(80))
     parsed = Parsed(render_pdf(small(vulns=many), FINGERPRINT))
     pages = [t for t in parsed.pages if "CVE-2026-" in t and "7.2" not in t]
     assert len(pages) >= 2  # continuation pages, without the sub-heading
     for text in pages:
-        assert "Severity Vulnerability Package Installed Fixed in Components Disposition" in text
+        assert "Severity Package Vulnerabilities Fixed in Components Disposition" in text
+
+
+def test_vulnerable_packages_are_one_row_each_naming_their_worst() -> None:
+    vuln = sample_report().vulns[0]
+    severities = ["low", "critical", "medium", *["unknown"] * 9]
+    many = tuple(
+        replace(
+            vuln,
+            id=f"CVE-2026-{n:05d}",
+            package="libfoo",
+            version="1.0",
+            severity=severity,
+            score=None,
+            fixed_versions=(f"1.{n}",) if n < 6 else (),
+            disposition="not_affected" if n == 1 else "",
+        )
+        for n, severity in enumerate(severities)
+    )
+    text = Parsed(render_pdf(small(vulns=many), FINGERPRINT)).text
+    assert "12 matches on 1 package: 1 critical, 1 medium, 1 low, 9 unknown" in text
+    # The worst first, then "and 4 more"; every fixed version once; the dispositions counted.
+    assert text.index("CVE-2026-00001 (critical)") < text.index("CVE-2026-00002 (medium)")
+    assert text.index("CVE-2026-00002 (medium)") < text.index("CVE-2026-00000 (low)")
+    assert "and 4 more" in text
+    assert "1.0, 1.1, 1.2, 1.3, and 2 more" in text and "no fix yet for 6" in text
+    assert "1 not affected" in text and "11 not yet assessed" in text
 
 
 def test_an_audit_with_no_containers_and_empty_sections(empty: Parsed) -> None:

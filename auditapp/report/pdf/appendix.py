@@ -69,7 +69,7 @@ def _manifest(data: ReportData) -> Flowable:
             ]
             for e in _ordered(data.evidence)
         ],
-        [0.07, 0.19, 0.12, 0.17, 0.16, 0.29],
+        [0.08, 0.17, 0.13, 0.16, 0.16, 0.30],
         mono=(5,),
         empty="No evidence has been collected or attached.",
     )

@@ -3,13 +3,13 @@ severity with their fixed versions and dispositions, and what is past its end of
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 
 from reportlab.platypus import Flowable, PageBreak
 
 from auditapp.report.model import ReportData, VulnRow
 from auditapp.report.pdf.blocks import Heading, coloured, joined, note, p, table
-from auditapp.report.pdf.styles import DRAFT_COLOUR, SEVERITY_COLOURS, severity_rank
+from auditapp.report.pdf.styles import DRAFT_COLOUR, FRAME_WIDTH, SEVERITY_COLOURS, severity_rank
 from auditapp.report.pdf.words import plural
 
 # VEX words as a reader says them; "" means nobody has decided yet.
@@ -91,47 +91,80 @@ def _packages(data: ReportData) -> list[Flowable]:
     return story
 
 
+# A package with many vulnerabilities names the worst of them; every one is in the attached
+# SBOMs (with their VEX) and findings JSON.
+SHOWN_PER_PACKAGE = 8
+SHOWN_FIXES = 4
+SEVERITY_WIDTH = 0.12
+
+
 def _vulns(data: ReportData) -> list[Flowable]:
-    vulns = sorted(data.vulns, key=lambda v: (severity_rank(v.severity), v.package, v.id))
-    counts = Counter(v.severity for v in vulns)
+    """One row per vulnerable package (name, version, ecosystem), the worst first."""
+    packages: dict[tuple[str, str, str], list[VulnRow]] = defaultdict(list)
+    for v in data.vulns:
+        packages[v.ecosystem, v.package, v.version].append(v)
+    groups = sorted(
+        (sorted(rows, key=_worst_first) for rows in packages.values()),
+        key=lambda rows: (*_worst_first(rows[0])[:2], rows[0].package, rows[0].version),
+    )
     story: list[Flowable] = []
-    if vulns:
+    if groups:
+        counts = Counter(v.severity for v in data.vulns)
         text = ", ".join(f"{counts[s]} {s}" for s in sorted(counts, key=severity_rank))
-        fixable = sum(1 for v in vulns if v.fixed_versions)
+        fixable = sum(1 for v in data.vulns if v.fixed_versions)
         story.append(
-            p(f"{plural(len(vulns), 'match', 'matches')}: {text}; {fixable} with a fixed version.")
+            p(
+                f"{plural(len(data.vulns), 'match', 'matches')} on "
+                f"{plural(len(groups), 'package')}: {text}; {fixable} with a fixed version. "
+                f"Each package names up to {SHOWN_PER_PACKAGE} of its vulnerabilities, the "
+                "worst first; all of them, with their dispositions, are in the attached SBOMs."
+            )
         )
     story.append(
         table(
-            [
-                "Severity",
-                "Vulnerability",
-                "Package",
-                "Installed",
-                "Fixed in",
-                "Components",
-                "Disposition",
-            ],
-            [_vuln_row(v) for v in vulns],
-            [0.1, 0.24, 0.16, 0.11, 0.12, 0.13, 0.14],
+            ["Severity", "Package", "Vulnerabilities", "Fixed in", "Components", "Disposition"],
+            [_package_row(rows) for rows in groups],
+            [SEVERITY_WIDTH, 0.17, 0.27, 0.14, 0.14, 0.16],
             empty="No known vulnerability matches the inventory.",
         )
     )
     return story
 
 
-def _vuln_row(v: VulnRow) -> list[str | Flowable]:
-    score = f"\n{v.score:.1f}" if v.score is not None else ""
-    name = v.id + (f"\n{joined(v.aliases)}" if v.aliases else "")
-    if v.summary:
-        name += f"\n{v.summary}"
-    disposition = DISPOSITIONS.get(v.disposition, v.disposition)
+def _worst_first(v: VulnRow) -> tuple[int, float, str]:
+    return severity_rank(v.severity), -(v.score or 0.0), v.id
+
+
+def _package_row(rows: list[VulnRow]) -> list[str | Flowable]:
+    worst = rows[0]
+    score = f" {worst.score:.1f}" if worst.score is not None else ""
+    severities = Counter(v.severity for v in rows)
+    tally = "\n".join(f"{severities[s]} {s}" for s in sorted(severities, key=severity_rank))
+    named = [
+        v.id + (f" ({v.severity})" if len(severities) > 1 else "") for v in rows[:SHOWN_PER_PACKAGE]
+    ]
+    if len(rows) > SHOWN_PER_PACKAGE:
+        named.append(f"and {len(rows) - SHOWN_PER_PACKAGE} more")
+    fixes = sorted({f for v in rows for f in v.fixed_versions[:1]})
+    if len(fixes) > SHOWN_FIXES:
+        fixes = [*fixes[:SHOWN_FIXES], f"and {len(fixes) - SHOWN_FIXES} more"]
+    unfixed = sum(1 for v in rows if not v.fixed_versions)
+    fixed_in = joined(fixes, "")
+    if unfixed:
+        fixed_in += ("\n" if fixed_in else "") + (
+            "no fix yet" if unfixed == len(rows) else f"no fix yet for {unfixed}"
+        )
+    decided = Counter(DISPOSITIONS.get(v.disposition, v.disposition) for v in rows)
+    components = sorted({c for v in rows for c in v.components})
     return [
-        coloured(f"{v.severity}{score}", SEVERITY_COLOURS.get(v.severity)),
-        name,
-        f"{v.package} ({v.ecosystem})",
-        v.version,
-        joined(v.fixed_versions, "no fix yet"),
-        joined(v.components),
-        disposition,
+        coloured(
+            f"{worst.severity}{score}\n{tally}" if len(rows) > 1 else f"{worst.severity}{score}",
+            SEVERITY_COLOURS.get(worst.severity),
+            width=SEVERITY_WIDTH * FRAME_WIDTH,
+        ),
+        f"{worst.package} ({worst.ecosystem})\n{worst.version}",
+        "\n".join(named),
+        fixed_in,
+        joined(components),
+        "\n".join(f"{n} {d}" if len(rows) > 1 else d for d, n in sorted(decided.items())),
     ]
