@@ -126,7 +126,7 @@ def cold_start_child(database: str, audit: str) -> int:
         app.quit()
 
     from auditapp.cli import main as cli_main
-    from auditapp.gui import app as gui_app  # what `gui` imports first thing: every view
+    from auditapp.gui import app as gui_app  # what `gui` imports first: the window
 
     assert gui_app.run_gui is not None
     marks.append(time.perf_counter() - begun)

@@ -46,10 +46,7 @@ def _archives_to_collect(arguments: list[str]) -> list[str]:
 
 
 def _run(arguments: list[str], started: dict[Path, ArchiveVerification]) -> int:
-    from auditapp.cli.handlers import HANDLERS, STANDALONE
     from auditapp.cli.parser import build_parser
-    from auditapp.services.audits import open_audit
-    from auditapp.services.workspace import Caller, Settings, Workspace
 
     args = build_parser().parse_args(arguments)
     args.started_archives = started  # collect_command hands them to the collect use case
@@ -59,6 +56,11 @@ def _run(arguments: list[str], started: dict[Path, ArchiveVerification]) -> int:
         from auditapp.gui.app import run_gui
 
         return run_gui(database, audit=args.audit, member=member)
+    # after the window's branch: the handlers import every use case the commands reach
+    from auditapp.cli.handlers import HANDLERS, STANDALONE
+    from auditapp.services.audits import open_audit
+    from auditapp.services.workspace import Caller, Settings, Workspace
+
     standalone = STANDALONE.get((args.command, getattr(args, "subcommand", None)))
     if standalone is not None:
         try:

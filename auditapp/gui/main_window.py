@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -25,19 +26,15 @@ from PySide6.QtWidgets import (
 from auditapp.errors import AuditappError
 from auditapp.gui.acting import ActingAs
 from auditapp.gui.actions import make_actions
-from auditapp.gui.dialogs.collect_dialog import CollectDialog
 from auditapp.gui.dialogs.new_audit_wizard import NewAuditWizard
 from auditapp.gui.dialogs.open_audit import OpenAuditDialog
-from auditapp.gui.dialogs.settings_dialog import SettingsDialog
 from auditapp.gui.errors import describe_error, show_error
 from auditapp.gui.models.checklist_tree import ChecklistTreeModel
 from auditapp.gui.monitor_watch import MonitorWatch
 from auditapp.gui.settings import DATABASE_URL, MEMBER, MONITOR_INTERVAL, Preferences
 from auditapp.gui.tasks import TaskRunner
-from auditapp.gui.views import view_classes
+from auditapp.gui.views import VIEWS
 from auditapp.gui.views.base import AuditView
-from auditapp.gui.views.findings import FindingsView
-from auditapp.gui.views.signoff import SignoffView
 from auditapp.gui.widgets.item_editor import ItemEditor
 from auditapp.gui.widgets.member_picker import MemberPicker
 from auditapp.gui.widgets.navigator import Navigator
@@ -47,6 +44,11 @@ from auditapp.gui.widgets.view_list import SHORTCUTS, ViewList
 from auditapp.services import audits, items, members
 from auditapp.services.roles import Action
 from auditapp.services.workspace import Workspace
+
+if TYPE_CHECKING:
+    # imported when first opened: with what they import, they would slow the window's start
+    from auditapp.gui.dialogs.collect_dialog import CollectDialog
+    from auditapp.gui.dialogs.settings_dialog import SettingsDialog
 
 APP_NAME = "auditapp"
 
@@ -81,8 +83,8 @@ class MainWindow(QMainWindow):
             self.acting, watch_every, online=lambda: self.preferences.online_sources, parent=self
         )
 
-        self.views: list[AuditView] = [cls(self.acting, self.runner) for cls in view_classes()]
-        self.view_list = ViewList(self.views)
+        self.built: dict[str, AuditView] = {}  # the working views shown so far, by key
+        self.view_list = ViewList(VIEWS)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -90,8 +92,6 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.view_list)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.editor)
-        for view in self.views:
-            self.pages.addWidget(view)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(left)
@@ -169,6 +169,8 @@ class MainWindow(QMainWindow):
         if self.acting.audit is None:
             return None
         if self.collect_dialog is None:
+            from auditapp.gui.dialogs.collect_dialog import CollectDialog  # on first use
+
             self.collect_dialog = CollectDialog(self.acting, self)
             self.collect_dialog.collected.connect(self._collected)
             self.collect_dialog.finished.connect(self._collect_closed)
@@ -214,6 +216,8 @@ class MainWindow(QMainWindow):
         """Show the Settings dialog (not blocking); what changed applies when it is accepted."""
         picker = self.member_picker.members
         names = [picker.name_at(row) or "" for row in range(picker.rowCount())]
+        from auditapp.gui.dialogs.settings_dialog import SettingsDialog  # on first use
+
         dialog = SettingsDialog(self.preferences, names, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(partial(self._settings_changed, dialog))
@@ -242,6 +246,8 @@ class MainWindow(QMainWindow):
 
     def show_finding(self, finding_id: int) -> None:
         """The Findings view with finding `finding_id` selected."""
+        from auditapp.gui.views.findings import FindingsView  # loaded with the view
+
         view = self.show_view(FindingsView.key)
         if not isinstance(view, FindingsView):
             return
@@ -263,19 +269,35 @@ class MainWindow(QMainWindow):
 
     def show_view(self, key: str) -> AuditView | None:
         """Show the working view `key` (after the item editor let go of its edits)."""
-        view = next((v for v in self.views if v.key == key), None)
-        if view is None or not self.editor.leave():
+        row = next((n for n, entry in enumerate(VIEWS) if entry.key == key), None)
+        if row is None or not self.editor.leave():
             return None
+        view = self.view(key)
         self.pages.setCurrentWidget(view)
-        self.view_list.setCurrentRow(self.views.index(view))
+        self.view_list.setCurrentRow(row)
         view.refresh()
         return view
 
+    def view(self, key: str) -> AuditView:
+        """The working view `key`, built the first time it is asked for."""
+        view = self.built.get(key)
+        if view is None:
+            entry = next(entry for entry in VIEWS if entry.key == key)
+            view = self.built[key] = entry.load()(self.acting, self.runner)
+            self.pages.addWidget(view)
+            view.message.connect(self.status.say)
+            view.changed.connect(self.reload_checklist)
+            view.item_requested.connect(self.open_item)
+            view.finding_requested.connect(self.show_finding)
+        return view
+
     def _view_row_chosen(self, row: int) -> None:
-        wanted = self.views[row] if 0 <= row < len(self.views) else None
-        if wanted is None or self.pages.currentWidget() is wanted:
+        if not 0 <= row < len(VIEWS):
             return
-        if self.show_view(wanted.key) is None:
+        key = VIEWS[row].key
+        if self.pages.currentWidget() is self.built.get(key):
+            return
+        if self.show_view(key) is None:
             self.view_list.setCurrentRow(-1)
 
     def _item_chosen(self, key: str) -> None:
@@ -373,10 +395,6 @@ class MainWindow(QMainWindow):
         self.monitor_watch.said.connect(self.status.say)
         self.monitor_watch.checked.connect(self._collected)  # it analysed again: re-read
         self.monitor_watch.show_requested.connect(partial(self.show_view, "monitoring"))
-        for view in self.views:
-            if isinstance(view, SignoffView):
-                view.item_requested.connect(self.open_item)
-                view.finding_requested.connect(self.show_finding)
         self.navigator.item_chosen.connect(self._item_chosen)
         self.member_picker.member_chosen.connect(self._member_chosen)
         self.acting.changed.connect(self._acting_changed)
@@ -386,14 +404,11 @@ class MainWindow(QMainWindow):
         self.editor.dirty_changed.connect(self.setWindowModified)
         self.runner.busy_changed.connect(self.status.set_busy)
         self.view_list.currentRowChanged.connect(self._view_row_chosen)
-        for number, view in enumerate(self.views, start=1):
-            view.message.connect(self.status.say)
-            view.changed.connect(self.reload_checklist)
-            if number <= SHORTCUTS:
-                shortcut = QAction(self)
-                shortcut.setShortcut(QKeySequence(f"Ctrl+{number}"))
-                shortcut.triggered.connect(partial(self.show_view, view.key))
-                self.addAction(shortcut)
+        for number, entry in enumerate(VIEWS[:SHORTCUTS], start=1):
+            shortcut = QAction(self)
+            shortcut.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            shortcut.triggered.connect(partial(self.show_view, entry.key))
+            self.addAction(shortcut)
 
     def _act_on(self, audit: str, member: str | None) -> bool:
         """Act as `member`; an unknown member falls back to the audit's default member."""

@@ -8,6 +8,7 @@ Also the one way the GUI runs the monitor (`run_check`), so Check now and the ti
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QIcon
@@ -18,11 +19,13 @@ from auditapp.gui.errors import describe_error
 from auditapp.gui.progress_bridge import ProgressBridge
 from auditapp.gui.tasks import TaskRunner
 from auditapp.progress import Cancelled, Progress
-from auditapp.services.monitor import NOTHING_NEW, MonitorReport, monitor
-from auditapp.services.monitor_baseline import load_baseline
-from auditapp.services.monitor_webhook import message
 from auditapp.services.roles import Action
 from auditapp.services.workspace import Caller, Workspace
+
+if TYPE_CHECKING:
+    # imported when a check first runs: monitoring pulls in most of the services, and the
+    # window should not wait for them to open
+    from auditapp.services.monitor import MonitorReport
 
 NOTICE_LINES = 4  # the tray shows a few lines; the view shows everything
 NOTICE_MSECS = 20_000
@@ -55,6 +58,9 @@ def run_check(
     ws: Workspace, caller: Caller, *, collect: bool, online: bool, progress: Progress
 ) -> MonitorReport | None:
     """One monitor run as the GUI makes it; None (and no run stored) before the sign-off."""
+    from auditapp.services.monitor import monitor
+    from auditapp.services.monitor_baseline import load_baseline
+
     if load_baseline(ws, caller) is None:
         return None
     guarded = StopOnCancel(progress)
@@ -71,11 +77,15 @@ def run_check(
 
 
 def found_new_risk(report: MonitorReport) -> bool:
+    from auditapp.services.monitor import NOTHING_NEW
+
     return report.status != NOTHING_NEW and report.new_since_last_run > 0
 
 
 def notice(report: MonitorReport) -> str:
     """The first lines of what the webhook would say."""
+    from auditapp.services.monitor_webhook import message
+
     lines = message(report, report.audit).splitlines()
     more = len(lines) - NOTICE_LINES
     return "\n".join(lines[:NOTICE_LINES] + ([f"… and {more} more"] if more > 0 else []))
@@ -144,6 +154,8 @@ class MonitorWatch(QObject):
             self.tray.hide()
 
     def _checked(self, result: object) -> None:
+        from auditapp.services.monitor import MonitorReport
+
         if not isinstance(result, MonitorReport):
             return  # no baseline yet: nothing was checked or stored
         self.last_report = result

@@ -61,3 +61,27 @@ def test_an_unusable_database_is_one_sentence_and_exit_2(
     assert len(shown) == 1
     assert "is not an SQLite database" in shown[0]
     assert "Traceback" not in shown[0]
+
+
+def test_working_views_are_built_when_first_shown_then_kept(
+    qtbot: QtBot, officer_window: MainWindow, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from auditapp.gui.views import VIEWS
+
+    window = officer_window
+    assert window.built == {}  # opening the window builds none of them
+    for number, entry in enumerate(VIEWS, start=1):
+        qtbot.keyClick(window, Qt.Key.Key_0 + number, Qt.KeyboardModifier.ControlModifier)
+        view = window.built[entry.key]
+        assert window.pages.currentWidget() is view
+        assert window.view_list.currentRow() == number - 1
+        assert (view.key, view.title) == (entry.key, entry.title)
+        qtbot.waitUntil(lambda: not window.runner.busy)
+        path = tmp_path / f"{entry.key}.png"
+        assert window.grab().save(str(path))
+        assert distinct_colours(QImage(str(path))) > 30, f"{entry.title} looks blank"
+    shown = dict(window.built)
+    window.view_list.setCurrentRow(0)
+    assert window.built == shown and window.pages.currentWidget() is shown[VIEWS[0].key]

@@ -17,6 +17,7 @@ from auditapp.checklist import Status, load_checklist
 from auditapp.gui.main_window import MainWindow
 from auditapp.gui.models.readiness_list import FINDING, NO_EVIDENCE
 from auditapp.gui.models.recent_audits import PROGRESS
+from auditapp.gui.views import VIEWS
 from auditapp.gui.views.findings import FindingsView
 from auditapp.gui.views.signoff import SignoffView
 from auditapp.gui.widgets.start_page import StartPage
@@ -187,4 +188,4 @@ def test_signoff_entries_open_the_item_and_the_finding(
     found = window.pages.currentWidget()
     assert isinstance(found, FindingsView)
     qtbot.waitUntil(lambda: [f.id for f in found.selected_findings()] == [secret.id])
-    assert window.view_list.currentRow() == window.views.index(found)
+    assert window.view_list.currentRow() == [e.key for e in VIEWS].index(found.key)

@@ -21,12 +21,15 @@ from auditapp.gui.tasks import TaskRunner
 class AuditView(QWidget):
     """Subclasses set `key` (stable, for tests and QSettings) and `title`, and implement
     `refresh()`. `message` goes to the status bar; `changed` tells the window that the audit
-    changed (so the checklist's progress is re-read)."""
+    changed (so the checklist's progress is re-read); `item_requested(key)` and
+    `finding_requested(id)` ask the window to show a checklist item or a finding."""
 
     key: ClassVar[str] = ""
     title: ClassVar[str] = ""
     message = Signal(str)
     changed = Signal()
+    item_requested = Signal(str)
+    finding_requested = Signal(int)
 
     def __init__(self, acting: ActingAs, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -76,13 +76,11 @@ def readiness_summary(model: ReadinessListModel) -> str:
 
 
 class SignoffView(AuditView):
-    """`item_requested(key)` and `finding_requested(id)` when an entry is opened; the window
-    may show the item or the finding."""
+    """Readiness, sign-offs and export; opening a readiness entry asks the window for the item
+    or the finding (`item_requested`, `finding_requested`)."""
 
     key = "signoff"
     title = "Sign-off & export"
-    item_requested = Signal(str)
-    finding_requested = Signal(int)
 
     def __init__(self, acting: ActingAs, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(acting, runner, parent)

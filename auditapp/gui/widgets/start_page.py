@@ -34,8 +34,6 @@ from auditapp.gui.theme import theme_icon
 from auditapp.gui.widgets.progress_delegate import ProgressDelegate
 from auditapp.progress import Cancelled, Progress
 from auditapp.services import audits
-from auditapp.services.demo import DemoExistsError, build_demo, demo_folder
-from auditapp.services.demo_script import load_script
 from auditapp.services.workspace import Workspace
 
 _EMPTY = "No audits in this database yet — New audit…, or Open the demo audit to look around."
@@ -43,6 +41,9 @@ _EMPTY = "No audits in this database yet — New audit…, or Open the demo audi
 
 def find_or_build_demo(ws: Workspace, progress: Progress) -> str:
     """The demo audit's name, after building it unless this database already holds it."""
+    from auditapp.services.demo import DemoExistsError, build_demo, demo_folder  # on first use
+    from auditapp.services.demo_script import load_script
+
     progress.start("looking for the demo audit", None)
     name = load_script(demo_folder()).name
     if any(a.name == name for a in audits.list_audits(ws)):

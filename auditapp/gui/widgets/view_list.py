@@ -6,13 +6,13 @@ from collections.abc import Sequence
 
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
-from auditapp.gui.views.base import AuditView
+from auditapp.gui.views import ViewEntry
 
 SHORTCUTS = 9  # Ctrl+1 … Ctrl+9
 
 
 class ViewList(QListWidget):
-    def __init__(self, views: Sequence[AuditView], parent: QWidget | None = None) -> None:
+    def __init__(self, views: Sequence[ViewEntry], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("viewList")
         self.setAccessibleName("Working views")
