@@ -28,7 +28,7 @@ FEED = "/feeds/known_exploited_vulnerabilities.json"
 SIGNED_CVE = "CVE-2020-1111"  # urllib3 1.26.4's vulnerability in the signed-off baseline
 ONLINE_HINT = (
     "(check the network or the KEV URL (--kev-url, $AUDITAPP_KEV_URL), or download the file and "
-    "`auditapp kev import FILE`; the stored catalogue stays in use)"
+    "`auditapp kev import FILE`; any catalogue already stored stays in use)"
 )
 
 

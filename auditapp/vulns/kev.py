@@ -38,7 +38,7 @@ _MAX_PROBLEMS = 20
 _HINT = "download it again from cisa.gov (known_exploited_vulnerabilities.json); nothing was stored"
 ONLINE_HINT = (
     "check the network or the KEV URL (--kev-url, $AUDITAPP_KEV_URL), or download the file and "
-    "`auditapp kev import FILE`; the stored catalogue stays in use"
+    "`auditapp kev import FILE`; any catalogue already stored stays in use"
 )
 
 
