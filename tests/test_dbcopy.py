@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import create_engine, insert, inspect, select, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
 from auditapp.cli import main
@@ -29,7 +30,7 @@ from auditapp.services.workspace import Caller, Workspace
 from auditapp.store import copy
 from auditapp.store.database import open_database
 from auditapp.store.errors import NotADatabaseError
-from auditapp.store.models import Base
+from auditapp.store.models import AppSetting, Base
 from tests.conftest import evidence_item_key
 
 SECOND = "Second shop"
@@ -141,8 +142,10 @@ def _check_whole(url: str, source: str) -> None:
 def test_sqlite_to_postgresql_copies_every_row_and_verifies(
     sqlite_source: str, pg_url: str
 ) -> None:
+    before = rows_of(sqlite_source)
     watcher = Watcher()
     report = copy_database(sqlite_source, pg_url, watcher)
+    assert rows_of(sqlite_source) == before  # no journal entry, no "current audit" written
     assert report.verified and report.problems() == []
     assert {a.audit for a in report.audits} == {DEMO, SECOND}
     assert all(a.intact and not a.broken_in_source for a in report.audits)
@@ -247,6 +250,20 @@ def test_many_small_batches_copy_the_same_rows(sqlite_source: str, tmp_path: Pat
         source.close()
         target.close()
     assert rows_of(str(tmp_path / "t.sqlite3")) == rows_of(sqlite_source)
+
+
+def test_the_source_is_read_through_a_read_only_snapshot(db_url: str) -> None:
+    db = open_database(db_url)
+    try:
+        with (
+            copy.source_snapshot(db.engine) as reader,
+            pytest.raises(sa_exc.DBAPIError, match=r"read-?only"),
+        ):
+            reader.execute(insert(AppSetting).values(key="written", value="by the copy"))
+        with db.read() as session:
+            assert session.get(AppSetting, "written") is None
+    finally:
+        db.close()
 
 
 def _sha(path: Path) -> str:

@@ -15,9 +15,11 @@ from typing import Any
 
 from sqlalchemy import (
     URL,
+    ColumnElement,
     Connection,
     Engine,
     LargeBinary,
+    Select,
     Table,
     create_engine,
     false,
@@ -144,6 +146,7 @@ def copy_tables(
                 ) from error
             written[table.name] += len(batch)
             progress.advance(len(batch))
+            del batch  # let it go before the next is read (it may hold a 200 MB blob)
     return written
 
 
@@ -172,11 +175,17 @@ def reset_sequences(target: Connection) -> None:
 def _read(
     source: Connection, table: Table, source_name: str, fetch: int
 ) -> Iterator[dict[str, Any]]:
-    """The table's rows in key order, fetched a few at a time (blobs one at a time)."""
-    if any(isinstance(column.type, LargeBinary) for column in table.columns):
-        fetch = 1
-    query = select(table).order_by(*table.primary_key.columns)
+    """The table's rows in key order, a batch at a time; rows with blobs one by one."""
+    key = list(table.primary_key.columns)
     try:
+        if any(isinstance(column.type, LargeBinary) for column in table.columns):
+            # One query per row: a cursor over many rows reads the next blob ahead, holding
+            # two of them (up to 400 MB) where one is needed.
+            for values in source.execute(select(*key).order_by(*key)).all():
+                match = [column == value for column, value in zip(key, values, strict=True)]
+                yield _row_with_blobs(source, table, match)
+            return
+        query = select(table).order_by(*key)
         result = source.execution_options(stream_results=True, yield_per=fetch).execute(query)
         for row in result:
             yield row._asdict()
@@ -188,6 +197,37 @@ def _read(
         ) from error
 
 
+def _row_with_blobs(
+    source: Connection, table: Table, match: list[ColumnElement[bool]]
+) -> dict[str, Any]:
+    if source.dialect.driver != "psycopg":
+        return source.execute(select(table).where(*match)).one()._asdict()
+    # psycopg reads bytea as hex text unless asked for binary: 200 MB of evidence would take
+    # 400 MB more while it is decoded. SQLAlchemy cannot ask, so the blobs come on their own.
+    large = [column for column in table.columns if isinstance(column.type, LargeBinary)]
+    small = [column for column in table.columns if column not in large]
+    values = source.execute(select(*small).where(*match)).one()._asdict()
+    for column in large:
+        values[column.key] = _binary_value(source, select(column).where(*match))
+    return values
+
+
+def _binary_value(source: Connection, query: Select[Any]) -> bytes | None:
+    import psycopg
+
+    compiled = query.compile(dialect=source.dialect)
+    driver = source.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    try:
+        # The same connection, so the same transaction and snapshot as the other reads.
+        with driver.cursor(binary=True) as cursor:
+            cursor.execute(str(compiled), compiled.params)
+            row = cursor.fetchone()
+    except psycopg.Error as error:
+        raise sa_exc.DBAPIError(str(compiled), compiled.params, error) from error  # as from SA
+    return None if row is None or row[0] is None else bytes(row[0])
+
+
 def _batches(
     rows: Iterable[dict[str, Any]], most_rows: int, most_bytes: int
 ) -> Iterator[list[dict[str, Any]]]:
@@ -196,6 +236,7 @@ def _batches(
     for row in rows:
         batch.append(row)
         size += sum(len(value) for value in row.values() if isinstance(value, bytes | str))
+        del row  # the batch alone holds it, so a sent batch is freed before the next read
         if len(batch) >= most_rows or size >= most_bytes:
             yield batch
             batch, size = [], 0
