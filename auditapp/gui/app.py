@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from auditapp.gui.errors import describe_error
 from auditapp.gui.main_window import APP_NAME, MainWindow
 from auditapp.gui.settings import Preferences
+from auditapp.gui.tasks import keep_the_window_responsive
 from auditapp.gui.theme import apply_theme
 from auditapp.resources import resource_path
 from auditapp.services.workspace import Workspace
@@ -47,6 +48,7 @@ def run_gui(database: str | None, *, audit: str | None, member: str | None) -> i
     try:
         window = MainWindow(ws, preferences=preferences)
         window.start(audit, member)
+        keep_the_window_responsive()  # after the imports and the window: see tasks.py
         window.show()
         return app.exec()
     finally:
