@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from auditapp.checklist import Rollup
 from auditapp.errors import AuditappError
 from auditapp.gui.acting import ActingAs
 from auditapp.gui.actions import make_actions
@@ -133,7 +134,7 @@ class MainWindow(QMainWindow):
             return False
         self.editor.load(None)
         self._reload_members()
-        self.reload_checklist()
+        self._read_checklist_now()
         self.stack.setCurrentWidget(self.splitter)
         keys = self.tree.item_keys()
         if keys:
@@ -191,17 +192,34 @@ class MainWindow(QMainWindow):
             self.collect_dialog = None
 
     def reload_checklist(self) -> None:
-        """Re-read every item's answer and the roll-up (after a save, an attachment, ...)."""
+        """Re-read every item's answer and the roll-up, off the UI thread (after a save, an
+        attachment, a collect ...): a background writer must not hold the window."""
+        ws, caller = self.ws, self.acting.caller()
+        self.runner.start(
+            "Reading the checklist",
+            lambda: (items.list_items(ws, caller), items.roll_up(ws, caller)),
+            on_success=self._show_checklist,
+            on_failure=self._checklist_unreadable,
+        )
+
+    def _read_checklist_now(self) -> None:
+        """The same, waiting for it: an audit being opened shows its first item at once."""
         caller = self.acting.caller()
         try:
-            views = items.list_items(self.ws, caller)
-            rollup = items.roll_up(self.ws, caller)
+            read = (items.list_items(self.ws, caller), items.roll_up(self.ws, caller))
         except AuditappError as error:
-            self.status.say(f"Cannot read the checklist: {describe_error(error)}")
+            self._checklist_unreadable(error)
             return
+        self._show_checklist(read)
+
+    def _show_checklist(self, read: object) -> None:
+        views, rollup = cast(tuple[list[items.ItemView], Rollup], read)
         self.tree.load(views, rollup)
         self.status.set_progress(rollup.overall)
         self.navigator.resizeColumnToContents(1)
+
+    def _checklist_unreadable(self, error: Exception) -> None:
+        self.status.say(f"Cannot read the checklist: {describe_error(error)}")
 
     # -- reacting --------------------------------------------------------------------------
 

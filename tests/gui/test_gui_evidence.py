@@ -50,7 +50,7 @@ def test_dropped_file_is_attached_on_the_worker(
     assert not window.status.busy.isHidden()  # the busy indicator shows while it works
 
     qtbot.waitUntil(lambda: window.editor.evidence.model.rowCount() == 1, timeout=10_000)
-    assert not window.runner.busy
+    qtbot.waitUntil(lambda: not window.runner.busy)  # then the checklist is re-read
     assert window.status.busy.isHidden()
     stored = evidence.list_evidence(window.ws, Caller(), item_key=key)
     size = len(report.read_bytes())

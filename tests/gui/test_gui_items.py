@@ -38,7 +38,7 @@ def test_officer_answers_item_with_ctrl_s(qtbot: QtBot, officer_window: MainWind
     assert stored.rationale == "No hardening standard applies: no containers run here."
     assert stored.version == 2
     assert stored.updated_by == OFFICER
-    assert window.tree.section_progress(1).complete == 1
+    qtbot.waitUntil(lambda: window.tree.section_progress(1).complete == 1)  # re-read off-thread
     assert window.tree.section_progress(1).answered == 1
     index = window.tree.item_index(key, 1)
     assert index.data() == "Not Applicable"

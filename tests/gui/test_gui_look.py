@@ -41,6 +41,7 @@ def test_screenshot_of_the_main_window(
     evidence.attach_file(window.ws, officer, attached, item_key=key)
     comments.add_comment(window.ws, Caller(member="Aud Auditor"), key, "Looks right")
     window.reload_checklist()
+    qtbot.waitUntil(lambda: not window.runner.busy)
     window.navigator.choose(key)
 
     path = tmp_path / "main.png"
