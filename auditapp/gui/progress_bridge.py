@@ -86,6 +86,17 @@ class ProgressBridge(QObject):
             self._cancel.set()
             self.cancel_requested.emit()
 
+    def relay(self, message: tuple[object, ...]) -> None:
+        """Show what a child process reported: ("stage", label, total), ("step", done) or
+        ("note", text) (see auditapp.services.jobs). Called on the GUI thread."""
+        match message:
+            case ("stage", str(label), int(total)):
+                self._on_stage(label, total)
+            case ("step", int(done)):
+                self._on_done(done)
+            case ("note", str(text)):
+                self._on_note(text)
+
     def reset(self) -> None:
         """Ready for another run of the work (clears a cancel)."""
         self._cancel.clear()

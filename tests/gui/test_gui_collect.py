@@ -184,3 +184,37 @@ def test_auditors_may_not_collect(team: Workspace, make_window: Callable[..., Ma
     window.acting.act_as(OFFICER)
     assert action.isEnabled()
     assert action.toolTip().startswith("Collect evidence from Docker")
+
+
+def test_a_collect_runs_in_its_own_process_and_its_death_is_reported(
+    qtbot: QtBot, team: Workspace, make_window: Callable[..., MainWindow], tmp_path: Path
+) -> None:
+    """The window's process never runs the collect; a child that dies (killed, out of memory)
+    is one clear failure, and nothing is stored."""
+    import signal
+
+    files = [f("etc/os-release", "ID=alpine\nVERSION_ID=3.19.1\n")]
+    files += [f(f"srv/data/{n:05d}.txt", f"row {n}\n" * 20) for n in range(2000)]
+    first = write_tar(oci_files([files], "gzip", tag="shop/batch:1.0"), tmp_path / "a000.tar")
+    archives = [first]
+    for n in range(1, 200):
+        os.link(first, tmp_path / f"a{n:03d}.tar")
+        archives.append(tmp_path / f"a{n:03d}.tar")
+    window = make_window(team, AUDIT, OFFICER)
+    dialog = open_dialog(window)
+    dialog.sources.archives.add([str(p) for p in archives])
+
+    qtbot.mouseClick(dialog.collect_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any(s.label.startswith("Inventory") for s in dialog.stages.stages()))
+    child = dialog.runner.pid
+    assert child is not None and child != os.getpid()
+    os.kill(child, signal.SIGKILL)
+    qtbot.waitUntil(lambda: dialog.state == FINISHED, timeout=30_000)
+
+    assert dialog.outcome == "The collect failed: nothing was stored"
+    assert "stopped unexpectedly (its process ended with exit code -9)" in (
+        dialog.summary.toPlainText()
+    )
+    assert not dialog.runner.busy and dialog.runner.pid is None
+    assert inventory.list_images(team, OLGA) == []
+    assert evidence.list_evidence(team, OLGA) == []

@@ -1,8 +1,8 @@
 """The Collect dialog: choose the sources, follow each stage of the collect, read the summary.
 
-The collect runs on the dialog's own worker (it can take minutes; the views keep reading on the
-window's), reports through a ProgressBridge, and stores everything in one transaction at the
-end, so Cancel leaves the audit as it was.
+The collect runs in a process of its own (it can take minutes, and in a thread it would compete
+with the window for the GIL), reports through a ProgressBridge, and stores everything in one
+transaction at the end, so Cancel leaves the audit as it was.
 """
 
 from __future__ import annotations
@@ -35,10 +35,11 @@ from auditapp.gui.dialogs.collect_stages import (
     StageTableModel,
 )
 from auditapp.gui.errors import describe_error
+from auditapp.gui.process_runner import ProcessRunner
 from auditapp.gui.progress_bridge import ProgressBridge
-from auditapp.gui.tasks import TaskRunner
 from auditapp.progress import Cancelled
-from auditapp.services.collect import CollectSummary, collect
+from auditapp.services.collect import CollectSummary
+from auditapp.services.jobs import CollectJob, job_for
 from auditapp.services.roles import Action
 
 CHOOSING, RUNNING, FINISHED = "choosing", "running", "finished"
@@ -58,7 +59,7 @@ class CollectDialog(QDialog):
         self.setWindowTitle("Collect evidence")
         self.setAccessibleName("Collect evidence")
         self.acting = acting
-        self.runner = TaskRunner(self)
+        self.runner = ProcessRunner(self)
         self.bridge: ProgressBridge | None = None
         self.state = CHOOSING
         self.last_summary: CollectSummary | None = None
@@ -162,10 +163,10 @@ class CollectDialog(QDialog):
         self.status.setText("Starting…")
         self.pages.setCurrentIndex(1)
         self._set_state(RUNNING)
-        ws, caller = self.acting.ws, self.acting.caller()
         self.runner.start(
             "Collecting",
-            lambda: collect(ws, caller, request, bridge),
+            job_for(self.acting.ws, self.acting.caller(), CollectJob(request)),
+            bridge,
             on_success=self._collected,
             on_failure=self._failed,
         )

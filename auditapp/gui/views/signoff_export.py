@@ -23,22 +23,13 @@ from PySide6.QtWidgets import (
 from auditapp.gui.acting import ActingAs
 from auditapp.gui.errors import describe_error
 from auditapp.gui.formatting import human_size
+from auditapp.gui.process_runner import ProcessRunner
 from auditapp.gui.progress_bridge import ProgressBridge
-from auditapp.gui.tasks import TaskRunner
-from auditapp.progress import Cancelled, Progress
-from auditapp.services.workspace import Caller, Workspace
+from auditapp.progress import Cancelled
+from auditapp.services.jobs import ExportJob, job_for
 
-if TYPE_CHECKING:  # the report stack loads on the first export, not with the window
+if TYPE_CHECKING:  # the report stack loads in the export's own process, not with the window
     from auditapp.services.export import ExportResult
-
-
-def run_export(
-    ws: Workspace, caller: Caller, pdf: Path, bundle: Path | None, draft: bool, progress: Progress
-) -> ExportResult:
-    """The one call into the export service (on the worker)."""
-    from auditapp.services.export import export  # ReportLab and the report load on first use
-
-    return export(ws, caller, pdf=pdf, bundle=bundle, draft=draft, progress=progress)
 
 
 def default_pdf(audit: str) -> Path:
@@ -48,8 +39,8 @@ def default_pdf(audit: str) -> Path:
 
 
 class ExportPanel(QWidget):
-    """`message(text)` for the status bar. The export runs on the panel's own worker, so the
-    window keeps reading (and a collect can run) meanwhile."""
+    """`message(text)` for the status bar. The export runs in a process of its own, so the
+    window stays responsive (and keeps reading, and a collect can run) meanwhile."""
 
     message = Signal(str)
     exported = Signal(object)
@@ -57,7 +48,7 @@ class ExportPanel(QWidget):
     def __init__(self, acting: ActingAs, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.acting = acting
-        self.runner = TaskRunner(self)
+        self.runner = ProcessRunner(self)
         self.bridge: ProgressBridge | None = None
         self.result: ExportResult | None = None
         self.file_dialog: QFileDialog | None = None
@@ -165,10 +156,13 @@ class ExportPanel(QWidget):
         self.outcome.setStyleSheet("")
         self.outcome.setText(f"Exporting to {pdf}…")
         self._show_running(True)
-        ws, caller, draft = self.acting.ws, self.acting.caller(), self.draft.isChecked()
+        job = job_for(
+            self.acting.ws, self.acting.caller(), ExportJob(pdf, bundle, self.draft.isChecked())
+        )
         self.runner.start(
             "Exporting the audit package",
-            lambda: run_export(ws, caller, pdf, bundle, draft, bridge),
+            job,
+            bridge,
             on_success=self._exported,
             on_failure=self._failed,
         )

@@ -1,0 +1,144 @@
+"""Running a long job (collect, export) in a child process, its progress and outcome delivered
+on the GUI thread; see auditapp.services.jobs for why a process and not a thread.
+
+The runner polls the child's queue on a timer: progress goes to a ProgressBridge (so the widgets
+that show a thread's progress show this too), and a Cancel on the bridge sets the child's cancel
+flag. Exactly one of the callbacks runs, whatever happens to the child.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue as queues
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from auditapp.gui.progress_bridge import ProgressBridge
+from auditapp.services.jobs import Job, child_main
+
+OnSuccess = Callable[[Any], None]
+OnFailure = Callable[[Exception], None]
+POLL_MS = 30
+STOP_GRACE_S = 30.0  # a cancelled child stops at its next check; after this it is killed
+
+
+class ProcessRunner(QObject):
+    """One job at a time; `busy_changed(busy, label)` like TaskRunner's."""
+
+    busy_changed = Signal(bool, str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        # spawn, never fork: a forked copy of a process running Qt is not safe to use
+        self._context = multiprocessing.get_context("spawn")
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self._poll)
+        self._running: _Running | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self._running is not None
+
+    @property
+    def pid(self) -> int | None:
+        """The running job's process id (None when idle)."""
+        return self._running.process.pid if self._running is not None else None
+
+    def start(
+        self,
+        label: str,
+        job: Job,
+        bridge: ProgressBridge,
+        *,
+        on_success: OnSuccess,
+        on_failure: OnFailure,
+    ) -> None:
+        if self._running is not None:
+            raise RuntimeError(f"{label}: {self._running.label} is still running")
+        messages = self._context.Queue()
+        cancel = self._context.Event()
+        process = self._context.Process(
+            target=child_main, args=(job, messages, cancel), name=f"auditapp: {label}"
+        )
+        process.daemon = True  # never outlives the window
+        process.start()
+        self._running = _Running(label, process, messages, cancel, bridge, on_success, on_failure)
+        self._timer.start()
+        self.busy_changed.emit(True, label)
+
+    def wait(self, msecs: int = -1) -> bool:
+        """Block until the job ends (the window is closing; cancel it first) and deliver its
+        outcome; a child still running after `msecs` (or the grace period) is killed."""
+        running = self._running
+        if running is None:
+            return True
+        grace = STOP_GRACE_S if msecs < 0 else msecs / 1000
+        running.process.join(grace)
+        if running.process.is_alive():
+            running.process.kill()
+            running.process.join()
+        self._poll()
+        return self._running is None
+
+    def _poll(self) -> None:
+        running = self._running
+        if running is None:
+            self._timer.stop()
+            return
+        if running.bridge.cancelled():
+            running.cancel.set()
+        outcome = running.drain()
+        if outcome is None and not running.process.is_alive():
+            outcome = running.drain() or (
+                "failed",
+                RuntimeError(
+                    f"{running.label} stopped unexpectedly "
+                    f"(its process ended with exit code {running.process.exitcode})"
+                ),
+            )
+        if outcome is None:
+            return
+        self._running = None
+        self._timer.stop()
+        running.process.join(5)
+        running.messages.close()
+        self.busy_changed.emit(False, "")
+        kind, value = outcome
+        if kind == "done":
+            running.on_success(value)
+        else:
+            running.on_failure(value if isinstance(value, Exception) else RuntimeError(value))
+
+
+class _Running:
+    def __init__(
+        self,
+        label: str,
+        process: Any,
+        messages: Any,
+        cancel: Any,
+        bridge: ProgressBridge,
+        on_success: OnSuccess,
+        on_failure: OnFailure,
+    ) -> None:
+        self.label = label
+        self.process = process
+        self.messages = messages
+        self.cancel = cancel
+        self.bridge = bridge
+        self.on_success = on_success
+        self.on_failure = on_failure
+
+    def drain(self) -> tuple[str, object] | None:
+        """Relay every progress message waiting; the outcome if it has come."""
+        while True:
+            try:
+                message = self.messages.get_nowait()
+            except (queues.Empty, OSError, EOFError, ValueError):
+                return None
+            if message[0] in ("done", "failed"):
+                return message[0], message[1]
+            self.bridge.relay(message)

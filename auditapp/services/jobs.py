@@ -1,0 +1,132 @@
+"""Long use cases run in a process of their own, for the desktop window.
+
+A collect or an export in a thread of the window's process competes with it for the GIL: every
+call Qt makes into Python (a model's data(), a paint) waits its turn, and the window stalls for
+hundreds of milliseconds at a time. In a child process the work has its own interpreter. The
+child opens the same database by URL (SQLite in WAL mode and PostgreSQL both take a second
+connection), reports progress and its outcome over a queue, and reads a cancel flag.
+
+This module knows no Qt: `child_main` is what the child runs, `run_job` the same work in the
+calling process (for tests and the command line).
+"""
+
+from __future__ import annotations
+
+import pickle
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from auditapp.progress import Progress
+from auditapp.services.workspace import Caller, Settings, Workspace
+
+if TYPE_CHECKING:
+    from auditapp.services.gather import CollectRequest
+
+STEP_INTERVAL_S = 0.05  # progress steps are coalesced: at most one message per interval
+
+
+class Sender(Protocol):
+    """The child's end of the queue (multiprocessing's Queue.put)."""
+
+    def put(self, item: Any) -> None: ...
+
+
+class Flag(Protocol):
+    """The cancel flag the parent sets (multiprocessing's Event)."""
+
+    def is_set(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class CollectJob:
+    request: CollectRequest
+
+
+@dataclass(frozen=True)
+class ExportJob:
+    pdf: Path
+    bundle: Path | None = None
+    draft: bool = False
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything the child needs, picklable: where the database is, who acts, what to do."""
+
+    database_url: str
+    settings: Settings
+    caller: Caller
+    work: CollectJob | ExportJob
+
+
+def job_for(ws: Workspace, caller: Caller, work: CollectJob | ExportJob) -> Job:
+    return Job(ws.db.url.render_as_string(hide_password=False), ws.settings, caller, work)
+
+
+def run_job(job: Job, progress: Progress) -> object:
+    """Do `job` here, on a database connection of its own."""
+    ws = Workspace.open(job.database_url, job.settings)
+    try:
+        work = job.work
+        if isinstance(work, CollectJob):
+            from auditapp.services.collect import collect
+
+            return collect(ws, job.caller, work.request, progress)
+        from auditapp.services.export import export
+
+        return export(
+            ws, job.caller, pdf=work.pdf, bundle=work.bundle, draft=work.draft, progress=progress
+        )
+    finally:
+        ws.close()
+
+
+class QueueProgress:
+    """`Progress` for the child: stages, coalesced steps and notes go to the parent."""
+
+    def __init__(self, queue: Sender, cancel: Flag) -> None:
+        self._queue = queue
+        self._cancel = cancel
+        self._done = 0
+        self._total = 0
+        self._last_sent = 0.0
+
+    def start(self, label: str, total: int | None = None) -> None:
+        self._done, self._total = 0, max(0, total or 0)
+        self._last_sent = time.monotonic()
+        self._queue.put(("stage", label, self._total))
+
+    def advance(self, steps: int = 1) -> None:
+        self._done += steps
+        now = time.monotonic()
+        if (self._total and self._done >= self._total) or now - self._last_sent >= STEP_INTERVAL_S:
+            self._last_sent = now
+            self._queue.put(("step", self._done))
+
+    def message(self, text: str) -> None:
+        self._queue.put(("note", text))
+
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+
+def child_main(job: Job, queue: Sender, cancel: Flag) -> None:
+    """The child process: run the job, then put ("done", result) or ("failed", error)."""
+    try:
+        result = run_job(job, QueueProgress(queue, cancel))
+    except BaseException as error:  # whatever it is, the parent must hear of it
+        queue.put(("failed", _picklable(error)))
+    else:
+        queue.put(("done", result))
+
+
+def _picklable(error: BaseException) -> BaseException:
+    """The error itself when it survives pickling (auditapp's errors do, keeping their class
+    and hint); otherwise a RuntimeError with its class name and text."""
+    try:
+        pickle.loads(pickle.dumps(error))  # noqa: S301 - bytes we just made, to test them
+    except Exception:
+        return RuntimeError(f"{error.__class__.__name__}: {error}")
+    return error
