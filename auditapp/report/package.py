@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from auditapp.report.package_atomic import atomic_output
 from auditapp.report.package_bundle import BundleSummary, write_bundle
-from auditapp.report.package_export import PackageResult, Renderer, export_package
+from auditapp.report.package_export import Renderer, export_package
 from auditapp.report.package_manifest import (
     BUNDLE_MANIFEST_NAME,
     MANIFEST_NAME,
@@ -19,6 +19,7 @@ from auditapp.report.package_manifest import (
     build_manifest,
 )
 from auditapp.report.package_pdf import attach
+from auditapp.report.package_result import PackageResult
 from auditapp.report.package_verify import Check, Outcome, VerifyReport, verify_package
 from auditapp.report.package_verify_bundle import ZipLimits, verify_bundle
 

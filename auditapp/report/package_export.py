@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
-from dataclasses import dataclass
 from pathlib import Path
 
 from auditapp.progress import NoProgress, Progress, check_cancelled
@@ -18,21 +17,9 @@ from auditapp.report.package_bundle import write_bundle_to
 from auditapp.report.package_manifest import PackageError, build_manifest
 from auditapp.report.package_pdf import attach
 from auditapp.report.package_reader import UnreadablePdfError, page_count
+from auditapp.report.package_result import PackageResult
 
 Renderer = Callable[[ReportData, str], bytes]  # (data, fingerprint) -> the PDF's bytes
-
-
-@dataclass(frozen=True)
-class PackageResult:
-    fingerprint: str
-    status: str  # DRAFT or FINAL, as printed on every page
-    pages: int
-    pdf: Path
-    bytes: int  # of the PDF
-    files: int  # companion files attached (besides the manifest)
-    bundle: Path | None = None
-    bundle_bytes: int = 0
-    blobs: int = 0  # evidence blobs in the bundle
 
 
 def export_package(

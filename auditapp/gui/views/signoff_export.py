@@ -4,7 +4,6 @@ Cancel, then opening the result. Export is a read: every member may export."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QStandardPaths, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -26,10 +25,8 @@ from auditapp.gui.formatting import human_size
 from auditapp.gui.process_runner import ProcessRunner
 from auditapp.gui.progress_bridge import ProgressBridge
 from auditapp.progress import Cancelled
+from auditapp.report.package_result import PackageResult
 from auditapp.services.jobs import ExportJob, job_for
-
-if TYPE_CHECKING:  # the report stack loads in the export's own process, not with the window
-    from auditapp.services.export import ExportResult
 
 
 def default_pdf(audit: str) -> Path:
@@ -50,7 +47,7 @@ class ExportPanel(QWidget):
         self.acting = acting
         self.runner = ProcessRunner(self)
         self.bridge: ProgressBridge | None = None
-        self.result: ExportResult | None = None
+        self.result: PackageResult | None = None
         self.file_dialog: QFileDialog | None = None
         self._audit: str | None = None
 
@@ -176,9 +173,7 @@ class ExportPanel(QWidget):
         return QUrl.fromLocalFile(str(self.result.pdf)) if self.result else None
 
     def _exported(self, result: object) -> None:
-        from auditapp.services.export import ExportResult
-
-        assert isinstance(result, ExportResult)
+        assert isinstance(result, PackageResult)
         self.result = result
         self._show_running(False)
         bundle = f"; bundle {result.bundle.name}" if result.bundle else ""
