@@ -37,6 +37,7 @@ class ProcessRunner(QObject):
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._poll)
         self._running: _Running | None = None
+        self._exiting: list[Any] = []  # processes that delivered their outcome, still exiting
 
     @property
     def busy(self) -> bool:
@@ -76,7 +77,7 @@ class ProcessRunner(QObject):
         if running is None:
             return True
         grace = STOP_GRACE_S if msecs < 0 else msecs / 1000
-        running.process.join(grace)
+        running.process.join(grace)  # the window waits here: it is closing anyway
         if running.process.is_alive():
             running.process.kill()
             running.process.join()
@@ -84,9 +85,11 @@ class ProcessRunner(QObject):
         return self._running is None
 
     def _poll(self) -> None:
+        self._reap()
         running = self._running
         if running is None:
-            self._timer.stop()
+            if not self._exiting:
+                self._timer.stop()
             return
         if running.bridge.cancelled():
             running.cancel.set()
@@ -102,8 +105,9 @@ class ProcessRunner(QObject):
         if outcome is None:
             return
         self._running = None
-        self._timer.stop()
-        running.process.join(5)
+        # the child still has to shut its interpreter down: reaped on later ticks, never
+        # waited for here (that took hundreds of ms of the window's time)
+        self._exiting.append(running.process)
         running.messages.close()
         self.busy_changed.emit(False, "")
         kind, value = outcome
@@ -111,6 +115,12 @@ class ProcessRunner(QObject):
             running.on_success(value)
         else:
             running.on_failure(value if isinstance(value, Exception) else RuntimeError(value))
+
+    def _reap(self) -> None:
+        for process in [p for p in self._exiting if not p.is_alive()]:
+            process.join()
+            process.close()
+            self._exiting.remove(process)
 
 
 class _Running:

@@ -12,6 +12,7 @@ calling process (for tests and the command line).
 
 from __future__ import annotations
 
+import os
 import pickle
 import time
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from auditapp.services.gather import CollectRequest
 
 STEP_INTERVAL_S = 0.05  # progress steps are coalesced: at most one message per interval
+BACKGROUND_NICENESS = 5
 
 
 class Sender(Protocol):
@@ -114,6 +116,8 @@ class QueueProgress:
 
 def child_main(job: Job, queue: Sender, cancel: Flag) -> None:
     """The child process: run the job, then put ("done", result) or ("failed", error)."""
+    if hasattr(os, "nice"):
+        os.nice(BACKGROUND_NICENESS)  # when the CPUs are busy, the window goes first
     try:
         result = run_job(job, QueueProgress(queue, cancel))
     except BaseException as error:  # whatever it is, the parent must hear of it
