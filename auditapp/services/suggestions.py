@@ -19,6 +19,7 @@ from auditapp.checklist import Item, Status
 from auditapp.services.errors import NotFoundError
 from auditapp.services.items import ItemEdit, get_item, list_items, update_item
 from auditapp.services.roles import Action
+from auditapp.services.stored import stored_enum
 from auditapp.services.workspace import Caller, Change, Workspace, load_audit, perform
 from auditapp.store.models import Finding, Image, Suggestion
 
@@ -208,6 +209,36 @@ def list_suggestions(ws: Workspace, caller: Caller) -> list[SuggestionView]:
         )
         for r in rows
     ]
+
+
+def suggestion_for(ws: Workspace, caller: Caller, key: str) -> SuggestionView | None:
+    """Item `key`'s suggestion, if the last analysis made one (one item, for the editor)."""
+    with ws.db.read() as session:
+        audit = load_audit(session, caller.audit)
+        row = session.scalar(
+            select(Suggestion).where(Suggestion.audit_id == audit.id, Suggestion.item_key == key)
+        )
+    if row is None:
+        return None
+    item = get_item(ws, caller, key)
+    return SuggestionView(
+        item_key=key,
+        question=item.item.question,
+        status=stored_enum(Status, row.status, f"the suggestion for item {key}"),
+        reason=row.reason,
+        rules=tuple(str(r) for r in _json_list(row.rules)),
+        decision=row.decision,
+        answer=item.status,
+        computed_at=row.computed_at,
+    )
+
+
+def _json_list(text: str) -> list[object]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return []
+    return value if isinstance(value, list) else []
 
 
 def accept_suggestion(ws: Workspace, caller: Caller, key: str) -> SuggestionView:

@@ -23,7 +23,8 @@ from auditapp.gui.widgets.comments_panel import CommentsPanel
 from auditapp.gui.widgets.evidence_panel import EvidencePanel
 from auditapp.gui.widgets.file_drop import FileDropFilter
 from auditapp.gui.widgets.item_details import ItemDetails
-from auditapp.services import comments, evidence, items
+from auditapp.gui.widgets.suggestion_bar import SuggestionBar
+from auditapp.services import comments, evidence, items, suggestions
 from auditapp.services.evidence import EvidenceView
 from auditapp.services.items import ItemEdit, ItemView
 from auditapp.services.roles import Action
@@ -49,6 +50,7 @@ class ItemEditor(QWidget):
 
         self.details = ItemDetails()
         self.form = AnswerForm(acting)
+        self.suggestion = SuggestionBar(acting)
         self.evidence = EvidencePanel(acting)
         self.comments = CommentsPanel(acting)
         self.tabs = QTabWidget()
@@ -59,8 +61,13 @@ class ItemEditor(QWidget):
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.setChildrenCollapsible(False)
+        answer = QWidget()
+        answer_layout = QVBoxLayout(answer)
+        answer_layout.setContentsMargins(0, 0, 0, 0)
+        answer_layout.addWidget(self.suggestion)
+        answer_layout.addWidget(self.form, 1)
         splitter.addWidget(self.details)
-        splitter.addWidget(self.form)
+        splitter.addWidget(answer)
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 4)
@@ -84,6 +91,8 @@ class ItemEditor(QWidget):
         self.evidence.attach_requested.connect(self.attach_files)
         self.comments.comment_requested.connect(self.add_comment)
         self.form.edited.connect(self._on_edited)
+        self.suggestion.accept_requested.connect(self.accept_suggestion)
+        self.suggestion.dismiss_requested.connect(self.dismiss_suggestion)
         self._show(None)
 
     # -- what is shown ---------------------------------------------------------------------
@@ -200,6 +209,40 @@ class ItemEditor(QWidget):
         self.saved.emit(view)
         self.message.emit(f"Saved {view.key} (version {view.version})")
 
+    # -- the suggested status --------------------------------------------------------------
+
+    def accept_suggestion(self, key: str) -> None:
+        """Answer the item with the suggested status (pending edits are saved first)."""
+        if key != self.key or not self.save():
+            return
+        try:
+            suggestions.accept_suggestion(self._acting.ws, self._acting.caller(), key)
+            view = items.get_item(self._acting.ws, self._acting.caller(), key)
+        except AuditappError as error:
+            self._report("Cannot accept the suggestion", error)
+            return
+        self._saved(view)
+        self._load_suggestion(key)
+        status = view.status.label if view.status else "unanswered"
+        self.message.emit(f"Accepted the suggestion for {key}: {status}")
+
+    def dismiss_suggestion(self, key: str) -> None:
+        try:
+            suggestions.dismiss_suggestion(self._acting.ws, self._acting.caller(), key)
+        except AuditappError as error:
+            self._report("Cannot dismiss the suggestion", error)
+            return
+        self._load_suggestion(key)
+        self.message.emit(f"Dismissed the suggestion for {key}")
+
+    def _load_suggestion(self, key: str) -> None:
+        try:
+            found = suggestions.suggestion_for(self._acting.ws, self._acting.caller(), key)
+        except AuditappError as error:
+            self.message.emit(f"Cannot read the suggestion: {describe_error(error)}")
+            found = None
+        self.suggestion.show_suggestion(found)
+
     # -- evidence and comments -------------------------------------------------------------
 
     def attach_files(self, paths: list[Path]) -> None:
@@ -252,10 +295,12 @@ class ItemEditor(QWidget):
         self.drops.enabled = view is not None
         self._set_dirty(False)
         if view is None:
+            self.suggestion.show_suggestion(None)
             self.evidence.show_rows(None)
             self.comments.show_rows(None)
             self._retitle_tabs()
             return
+        self._load_suggestion(view.key)
         self._load_evidence(view.key)
         self._load_comments(view.key)
 
