@@ -86,3 +86,22 @@ def test_working_views_are_built_when_first_shown_then_kept(
     shown = dict(window.built)
     window.view_list.setCurrentRow(0)
     assert window.built == shown and window.pages.currentWidget() is shown[VIEWS[0].key]
+
+
+def test_clicking_the_current_item_brings_back_the_editor(
+    qtbot: QtBot, officer_window: MainWindow
+) -> None:
+    from PySide6.QtCore import Qt
+
+    window = officer_window
+    key = window.navigator.current_key()
+    assert key is not None and window.pages.currentWidget() is window.editor
+    window.show_view("findings")
+    index = window.navigator.currentIndex()
+    where = window.navigator.visualRect(index).center()
+    qtbot.mouseClick(window.navigator.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    assert window.pages.currentWidget() is window.editor
+    assert window.editor.key == key and window.view_list.currentRow() == -1
+    window.show_view("threats")
+    window.navigator.choose(key)  # the same, from code
+    assert window.pages.currentWidget() is window.editor

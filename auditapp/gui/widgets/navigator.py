@@ -43,6 +43,10 @@ class Navigator(QTreeView):
         header.setSectionResizeMode(STATE_COLUMN, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(STATE_COLUMN, 120)
         self.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        # choosing the item already current (e.g. to get back to it from a working view)
+        # changes no selection: clicks and Enter announce it anyway
+        self.clicked.connect(self._on_chosen_again)
+        self.activated.connect(self._on_chosen_again)
         model.modelReset.connect(self.expandAll)
 
     def current_key(self) -> str | None:
@@ -68,7 +72,9 @@ class Navigator(QTreeView):
     def choose(self, key: str) -> None:
         """Select `key` as if the person had clicked it."""
         index = self._model.item_index(key)
-        if index.isValid():
+        if index.isValid() and index == self.currentIndex():
+            self.item_chosen.emit(key)
+        elif index.isValid():
             self.selectionModel().setCurrentIndex(
                 index,
                 QItemSelectionModel.SelectionFlag.ClearAndSelect
@@ -84,6 +90,11 @@ class Navigator(QTreeView):
         current = self.current_key()
         position = keys.index(current) + offset if current in keys else 0
         self.choose(keys[max(0, min(position, len(keys) - 1))])
+
+    def _on_chosen_again(self, index: QModelIndex) -> None:
+        key = index.data(KEY_ROLE)
+        if isinstance(key, str) and index == self.currentIndex():
+            self.item_chosen.emit(key)
 
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if self._quiet:
