@@ -124,3 +124,19 @@ def test_nothing_collected_is_an_empty_state(
     assert view.pages.currentWidget() is view.empty
     assert "Nothing collected yet" in view.empty.text()
     assert "not collected" in view.header.text()
+
+
+def test_redrawing_with_a_component_selected_keeps_its_blast_radius(
+    qtbot: QtBot, view: TopologyView
+) -> None:
+    """The scene is rebuilt on every refresh (after an analysis, a collect): the selected node
+    goes with it, and the view picks the same component again instead of touching the old one."""
+    view.canvas.fit_all()
+    click_node(qtbot, view, "worker")
+    qtbot.waitUntil(lambda: view.paths.head is not None)
+    view.refresh()
+    qtbot.waitUntil(lambda: not view.runner.busy)
+    qtbot.waitUntil(lambda: view.paths.head is not None)
+    assert view.start.currentText() == "worker"
+    assert view.scene.nodes["worker"].isSelected()
+    assert view.scene.nodes["vault"].opacity() == DIMMED

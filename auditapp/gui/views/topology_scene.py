@@ -159,8 +159,14 @@ class TopologyScene(QGraphicsScene):
         self._overlay: list[QGraphicsItem] = []
 
     def show_topology(self, t: Topology, layout: Layout) -> None:
-        self.clear()
+        # forget the items before Qt deletes them, and quietly: clearing a selected node
+        # announces a selection change, whose listeners would reach the deleted items
         self.nodes, self.hosts, self._overlay = {}, {}, []
+        self.blockSignals(True)
+        try:
+            self.clear()
+        finally:
+            self.blockSignals(False)
         self.layout_ = layout
         text = _text()
         for host, r in layout.hosts.items():
