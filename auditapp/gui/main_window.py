@@ -217,6 +217,7 @@ class MainWindow(QMainWindow):
         self.tree.load(views, rollup)
         self.status.set_progress(rollup.overall)
         self.navigator.resizeColumnToContents(1)
+        self.editor.refresh_suggestion()  # the audit changed: an analysis may have made one
 
     def _checklist_unreadable(self, error: Exception) -> None:
         self.status.say(f"Cannot read the checklist: {describe_error(error)}")

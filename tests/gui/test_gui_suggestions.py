@@ -106,3 +106,22 @@ def test_an_auditor_sees_the_suggestion_but_may_not_decide_it(
     for button in (bar.accept_button, bar.dismiss_button):
         assert not button.isEnabled()
         assert "auditor" in button.toolTip().lower()
+
+
+def test_an_analysis_run_from_the_window_shows_the_suggestion_on_the_open_item(
+    qtbot: QtBot, team: Workspace, make_window: Callable[..., MainWindow], tmp_path: Path
+) -> None:
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(COMPOSE)
+    collect(team, OLGA, CollectRequest(compose=(compose,)))
+    window = make_window(team, AUDIT, OFFICER)
+    window.navigator.choose("profile.no_privileged_containers")
+    assert not window.editor.suggestion.isVisible()  # nothing analysed yet
+
+    findings = window.show_view("findings")
+    qtbot.waitUntil(lambda: not window.runner.busy)
+    qtbot.mouseClick(findings.analyse_button, Qt.MouseButton.LeftButton)  # type: ignore[union-attr]
+    bar = window.editor.suggestion
+    qtbot.waitUntil(lambda: bar.suggestion is not None, timeout=30_000)
+    assert bar.isVisibleTo(window.editor)  # shown when the person goes back to the item
+    assert "run privileged: api" in bar.text.text()
