@@ -174,8 +174,10 @@ def test_a_week_of_changes_is_reported_exactly(
     status, seen, run = _monitor(cli, *online, "--kev-url", internet.base_url + KEV_FEED)
     exploited_new = ("known-exploited", new_urllib3[0], True, new_urllib3[2])
     exploited_old = ("known-exploited", "high", True, f"vuln|{URLLIB3}|CVE-2023-43804")
-    tuesday = [(*exploited_new, False), (*exploited_old, True), (*new_requests, False)]
+    # reported on Monday, but known exploitation is news a person must hear: new again
+    tuesday = [(*exploited_new, True), (*exploited_old, True), (*new_requests, False)]
     assert (status, seen, run["problems"], run["online"]) == (1, tuesday, [], True)
+    assert [c["escalated"] for c in run["changes"]] == ["now known exploited", "", ""]
     assert run["data"]["kev"]["catalog_version"] == "2026.11.25"
     assert (internet.asked[KEV_FEED], internet.asked["/v1/querybatch"]) == (1, 1)
     assert "2 entries, catalogue version 2026.11.25" in _ok(cli, "kev", "status")
@@ -227,7 +229,7 @@ def test_a_week_of_changes_is_reported_exactly(
         "CVE-2023-43804 in PyPI urllib3 1.26.4 (payments): now known exploited (added to KEV "
         "2026-11-25, CISA due date 2026-12-16); fixed in 1.26.17",
         "CVE-2026-41002 in PyPI requests 2.25.1 (payments); fixed in 2.32.4",
-        f"finding #{accepted['id']} runtime.capabilities (Capability added: NET_ADMIN): "
+        f"finding #{accepted['id']} runtime.capabilities on edge (Capability added: NET_ADMIN): "
         f"accepted until {yesterday}",
         "service cache: new published port 0.0.0.0:6379->6379/tcp",
         "service cache: 6379/tcp published on every interface (host port 6379): no declared "
@@ -247,7 +249,7 @@ def test_a_week_of_changes_is_reported_exactly(
         for r in history
     ]
     assert counts == [
-        (1, 7, 0), (1, 7, 1), (1, 6, 2), (1, 4, 1), (1, 3, 1), (1, 2, 2), (0, 0, 0),
+        (1, 7, 0), (1, 7, 1), (1, 6, 2), (1, 4, 1), (1, 3, 2), (1, 2, 2), (0, 0, 0),
     ]  # fmt: skip
     assert [r["online"] for r in history] == [False, False, False, False, True, False, False]
 
@@ -295,7 +297,7 @@ def test_a_week_of_changes_is_reported_exactly(
         "CVE-2026-41001 in PyPI urllib3 1.26.4",
         "CVE-2023-43804 in PyPI urllib3 1.26.4 (payments): now known exploited",
         "CVE-2026-41002 in PyPI requests 2.25.1",
-        f"finding #{accepted['id']} runtime.capabilities",
+        f"finding #{accepted['id']} runtime.capabilities on edge",
         "new published port 0.0.0.0:6379->6379/tcp",
         "6379/tcp published on every interface",
         "npm jsonwebtoken 8.5.1: deprecated",

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import requests
 
     from auditapp.services.monitor import MonitorReport
+    from auditapp.services.monitor_diff import MonitorChange
     from auditapp.services.monitor_webhook import WebhookResult
     from auditapp.vulns.kev import KevFeed
 
@@ -93,8 +94,7 @@ def _print_report(report: MonitorReport) -> None:
         changes = list(grouped)
         print(f"\n{KIND_TITLES.get(kind, kind)} ({len(changes)})")
         for change in changes:
-            mark = "  (new since the last run)" if change.new_since_last_run else ""
-            print(f"  {change.severity.upper():<8}  {change.title}{mark}")
+            print(f"  {change.severity.upper():<8}  {change.title}{_news(change)}")
     if report.problems:
         print("\nCould not check:")
         for problem in report.problems:
@@ -108,6 +108,14 @@ def _print_report(report: MonitorReport) -> None:
         f"\n{len(report.changes)} change(s) since sign-off, {report.new_since_last_run} new "
         f"since the last run: {words} (exit {report.status})"
     )
+
+
+def _news(change: MonitorChange) -> str:
+    """The mark of a change the last run did not report, or reported before it got worse."""
+    if not change.new_since_last_run:
+        return ""
+    why = f": {change.escalated}" if change.escalated else ""
+    return f"  (new since the last run{why})"
 
 
 def _history(ws: Workspace, caller: Caller, args: argparse.Namespace) -> int:

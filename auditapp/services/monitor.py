@@ -9,7 +9,7 @@ not check everything still reports what it could compare.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,8 +18,8 @@ from auditapp.errors import AuditappError
 from auditapp.progress import Cancelled, NoProgress, Progress
 from auditapp.services.errors import InvalidInputError
 from auditapp.services.monitor_baseline import BaselineView, load_baseline
-from auditapp.services.monitor_diff import MonitorChange, compare
-from auditapp.services.monitor_history import changes_of, last_run_keys
+from auditapp.services.monitor_diff import MonitorChange, compare, mark_new
+from auditapp.services.monitor_history import changes_of, last_run_changes
 from auditapp.services.monitor_kev import import_kev, kev_status, known_exploited, update_kev
 from auditapp.services.monitor_snapshot import Snapshot
 from auditapp.services.monitor_state import take_snapshot
@@ -224,10 +224,9 @@ def _store(
     collected: bool,
     online: bool,
 ) -> MonitorReport:
-    """One short transaction: mark what is new since the previous run, store the run, journal."""
-    previous = last_run_keys(change.session, change.audit.id)
-    if previous is not None:
-        changes = [replace(c, new_since_last_run=c.key not in previous) for c in changes]
+    """One short transaction: mark what is news since the previous run, store the run,
+    journal."""
+    changes = mark_new(changes, last_run_changes(change.session, change.audit.id))
     row = MonitorRun(
         audit_id=change.audit.id,
         baseline_id=baseline.id if baseline else None,

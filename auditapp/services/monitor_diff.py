@@ -1,10 +1,10 @@
 """What changed since sign-off: a baseline `Snapshot` against one taken now, as a list of
-changes, each with a stable key (so runs can say what is new since the previous one), a kind,
-a severity and the words a person reads. Pure functions: no database, no clock."""
+changes, each with a stable key, a kind, a severity and the words a person reads; and which of
+them are news since the previous run. Pure functions: no database, no clock."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -51,6 +51,18 @@ class MonitorChange:
     known_exploited: bool = False
     detail: Mapping[str, Any] = field(default_factory=dict)
     new_since_last_run: bool = True
+    # why a change the last run saw already is news again ("now known exploited", ...)
+    escalated: str = ""
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """What the previous run said of a change, as far as telling news needs it. `severity` is
+    None when that run's record of it cannot say."""
+
+    severity: str | None
+    known_exploited: bool
+    ransomware: bool
 
 
 def compare(
@@ -65,6 +77,44 @@ def compare(
         *_images(baseline, current),
     ]
     return sorted(changes, key=order)
+
+
+def mark_new(
+    changes: Iterable[MonitorChange], earlier: Mapping[str, Earlier] | None
+) -> list[MonitorChange]:
+    """Mark what a person needs to hear since the previous run (`earlier`, by key; None when
+    there was none): a change it did not see, and one it saw that got worse since — became
+    known exploited, rose in severity, became known to be used in ransomware. The key alone
+    cannot tell: a vulnerability keeps its key when CISA lists it."""
+    if earlier is None:
+        return [replace(c, new_since_last_run=True, escalated="") for c in changes]
+    marked = []
+    for change in changes:
+        before = earlier.get(change.key)
+        worse = "" if before is None else escalation(change, before)
+        marked.append(replace(change, new_since_last_run=before is None or bool(worse),
+                              escalated=worse))  # fmt: skip
+    return marked
+
+
+def escalation(change: MonitorChange, before: Earlier) -> str:
+    """How `change` got worse since the previous run said `before`; "" when it did not."""
+    reasons = []
+    if change.known_exploited and not before.known_exploited:
+        reasons.append("now known exploited")  # the title says if ransomware is known too
+    elif used_in_ransomware(change) and not before.ransomware:
+        reasons.append("now used in ransomware campaigns")
+    if before.severity is not None and severity_rank(change.severity) < severity_rank(
+        before.severity
+    ):
+        reasons.append(f"severity rose from {before.severity} to {change.severity}")
+    return "; ".join(reasons)
+
+
+def used_in_ransomware(change: MonitorChange) -> bool:
+    """CISA's knownRansomwareCampaignUse is "Known" for this change's KEV entry."""
+    kev = change.detail.get("kev")
+    return isinstance(kev, Mapping) and str(kev.get("ransomware", "")).lower() == "known"
 
 
 def order(change: MonitorChange) -> tuple[int, int, str, str]:
@@ -135,6 +185,8 @@ def _vuln_change(key: str, v: VulnState, entry: KevEntry | None, is_new: bool) -
     }
     what = "new vulnerability, known exploited" if is_new else "now known exploited"
     due = f", CISA due date {entry.due_date}" if entry.due_date else ""
+    if entry.ransomware.lower() == "known":
+        due += ", used in ransomware campaigns"
     return MonitorChange(
         key, "known-exploited", v.severity, f"{v.package} {v.version}",
         f"{v.id} in {v.ecosystem} {v.package} {v.version} ({where}): {what}"
@@ -149,12 +201,13 @@ def _expired(current: Snapshot, today: date) -> Iterator[MonitorChange]:
             continue
         if date.fromisoformat(f.expires) >= today:
             continue
+        on = f" on {f.component}" if f.component else ""  # the line alone says what it is about
         yield MonitorChange(
             f"expired|{f.id}|{f.expires}",
             "risk-expired",
             f.severity,
             f.component or f.rule_id,
-            f"finding #{f.id} {f.rule_id} ({f.title}): accepted until {f.expires}",
+            f"finding #{f.id} {f.rule_id}{on} ({f.title}): accepted until {f.expires}",
             detail={"finding": f.id, "rule": f.rule_id, "expires": f.expires,
                     "justification": f.justification},
         )  # fmt: skip

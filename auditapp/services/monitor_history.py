@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from auditapp.services.monitor_diff import MonitorChange
+from auditapp.services.monitor_diff import Earlier, MonitorChange
 from auditapp.services.workspace import Caller, Workspace, load_audit
 from auditapp.store.errors import CorruptDataError
 from auditapp.store.models import MonitorRun
@@ -43,7 +43,7 @@ class MonitorRunView:
 @dataclass(frozen=True)
 class WeekCount:
     week: date  # the Monday the ISO week starts on
-    new: int  # changes first seen by a run that week
+    new: int  # changes that were news to a run that week (first seen, or got worse)
     runs: int
 
 
@@ -78,8 +78,10 @@ def weekly_trend(runs: list[MonitorRunView]) -> list[WeekCount]:
     return [WeekCount(week, new[week], count[week]) for week in sorted(count)]
 
 
-def last_run_keys(session: Session, audit_id: int) -> set[str] | None:
-    """The keys of the changes the audit's previous run found; None when there was none."""
+def last_run_changes(session: Session, audit_id: int) -> dict[str, Earlier] | None:
+    """What the audit's previous run said of each change it found, by key; None when there was
+    no run. Read leniently: runs stored by older versions, or changed outside auditapp, must
+    not stop the next one — what cannot be read counts as not seen, so it is reported new."""
     text = session.scalar(
         select(MonitorRun.changes)
         .where(MonitorRun.audit_id == audit_id, MonitorRun.baseline_id.is_not(None))
@@ -89,15 +91,34 @@ def last_run_keys(session: Session, audit_id: int) -> set[str] | None:
     if text is None:
         return None
     try:
-        return {str(c["key"]) for c in json.loads(text)}
-    except (ValueError, TypeError, KeyError):
-        return set()  # an unreadable previous run: everything counts as new
+        stored = json.loads(text)
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep to read
+        return {}
+    if not isinstance(stored, list):
+        return {}
+    return {d["key"]: _earlier(d) for d in stored if isinstance(d, dict) and _keyed(d)}
+
+
+def _keyed(d: dict[str, Any]) -> bool:
+    return isinstance(d.get("key"), str)
+
+
+def _earlier(d: dict[str, Any]) -> Earlier:
+    severity = d.get("severity")
+    detail = d.get("detail")
+    kev = detail.get("kev") if isinstance(detail, dict) else None
+    ransomware = kev.get("ransomware") if isinstance(kev, dict) else None
+    return Earlier(
+        severity=severity if isinstance(severity, str) else None,
+        known_exploited=d.get("known_exploited") is True or d.get("kind") == "known-exploited",
+        ransomware=isinstance(ransomware, str) and ransomware.lower() == "known",
+    )
 
 
 def changes_of(text: str, run_id: int) -> list[MonitorChange]:
     try:
         return [_change(c) for c in json.loads(text)]
-    except (ValueError, TypeError, KeyError) as error:
+    except (ValueError, TypeError, KeyError, RecursionError) as error:
         raise CorruptDataError(
             f"monitor run #{run_id}: its changes cannot be read ({error})"
         ) from None
@@ -114,6 +135,8 @@ def _change(d: dict[str, Any]) -> MonitorChange:
         known_exploited=bool(d["known_exploited"]),
         detail=d["detail"],
         new_since_last_run=bool(d["new_since_last_run"]),
+        # absent from runs stored before auditapp said why an old change was news again
+        escalated=d["escalated"] if isinstance(d.get("escalated"), str) else "",
     )
 
 
@@ -122,7 +145,7 @@ def _view(row: MonitorRun) -> MonitorRunView:
     try:
         problems = json.loads(row.problems)
         data = json.loads(row.data)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise CorruptDataError(f"{where}: stored JSON cannot be read") from None
     if not isinstance(problems, list) or not isinstance(data, dict):
         raise CorruptDataError(f"{where}: stored JSON has the wrong shape")
