@@ -80,8 +80,11 @@ SETTINGS: tuple[Setting, ...] = (
         "&Online sources",
         Kind.FLAG,
         False,
-        "Allow auditapp to ask online sources (the OSV API, package registries) for newer "
-        "vulnerability and lifecycle data. Off: only data you import from files is used.",
+        "Let the timed check since sign-off ask online sources first: the OSV API for newer "
+        "vulnerability records and CISA's feed for its Known Exploited Vulnerabilities (KEV) "
+        "catalogue. Off: it uses the data already stored (imported from files, or by "
+        "`auditapp vulndb update` and `auditapp kev update`). Lifecycle and abandonment data "
+        "are not fetched here: `auditapp lifecycle --refresh` does that.",
     ),
     Setting(
         MAX_AGE_DAYS,
