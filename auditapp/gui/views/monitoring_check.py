@@ -53,9 +53,11 @@ class CheckPanel(QWidget):
         self.collect.setToolTip(
             "Read the running containers and images again first (runtime drift, new digests)"
         )
-        self.online = QCheckBox("Ask online sources (OS&V)")
+        self.online = QCheckBox("Ask online sources (OS&V, CISA KEV)")
         self.online.setObjectName("checkOnline")
-        self.online.setToolTip("Ask the OSV API for newer vulnerability data first")
+        self.online.setToolTip(
+            "Ask the OSV API for newer vulnerability data and fetch CISA's KEV catalogue first"
+        )
         self.bar = QProgressBar()
         self.bar.setObjectName("checkProgress")
         self.bar.setAccessibleName("Check progress")
