@@ -45,11 +45,14 @@ def main() -> int:
     parser.add_argument("--db", type=Path, help="an SQLite file holding the demo audit")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     parser.add_argument("--child", nargs=2, metavar=("DB", "AUDIT"), help=argparse.SUPPRESS)
+    parser.add_argument("--bare-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if args.child:
         return cold_start_child(*args.child)
+    if args.bare_child:
+        return bare_window_child()
 
     scratch = Path(tempfile.mkdtemp(prefix="auditapp-gui-bench-"))
     # Bytecode cached, as an installed copy has it: this project's shells set
@@ -63,8 +66,9 @@ def main() -> int:
         print(f"platform: {os.environ.get('QT_QPA_PLATFORM', 'native')}; cpus: {os.cpu_count()}")
         print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
         cold = cold_starts(database, args.runs)
+        bare = bare_starts(args.runs)
         gaps, stalls = latency_under_load(database, archive, scratch)
-        report(cold, gaps, stalls)
+        report(cold, bare, gaps, stalls)
     finally:
         if args.keep:
             print(f"\nkept {scratch}")
@@ -140,6 +144,38 @@ def cold_start_child(database: str, audit: str) -> int:
     return cli_main(["--db", database, "--audit", audit, "gui"])
 
 
+def bare_window_child() -> int:
+    """The peer: a bare PySide6 main window, shown, in a fresh process (this machine's floor)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMainWindow
+
+    app = QApplication(sys.argv[:1])
+    window = QMainWindow()
+    window.resize(1280, 820)
+
+    def shown() -> None:
+        handle = window.windowHandle()
+        if handle is None or not handle.isExposed():
+            QTimer.singleShot(1, shown)
+            return
+        app.quit()
+
+    window.show()
+    QTimer.singleShot(0, shown)
+    return app.exec()
+
+
+def bare_starts(runs: int) -> list[float]:
+    """Wall time of `bare_window_child` per run (after one warm-up run)."""
+    found: list[float] = []
+    for run in range(runs + 1):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, __file__, "--bare-child"], capture_output=True, check=True)
+        if run:
+            found.append(time.perf_counter() - started)
+    return found
+
+
 def cold_starts(database: Path, runs: int) -> list[tuple[float, float, float]]:
     """Per run: process start → window shown; of which the interpreter's start and the
     imports (Qt, the window and its views, the services); of which the rest (opening the
@@ -148,7 +184,7 @@ def cold_starts(database: Path, runs: int) -> list[tuple[float, float, float]]:
     env = {**os.environ}  # bytecode compiled by main(), read as an installed copy reads it
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.pop("PYTHONPYCACHEPREFIX", None)
-    found = []
+    found: list[tuple[float, float, float]] = []
     for run in range(runs + 1):  # the first run warms the page cache and the .pyc files
         started = time.perf_counter()
         child = subprocess.run(
@@ -265,6 +301,7 @@ def latency_under_load(
 
 def report(
     cold: list[tuple[float, float, float]],
+    bare: list[float],
     gaps: dict[str, list[float]],
     stalls: list[tuple[float, float, float]],
 ) -> None:
@@ -278,6 +315,12 @@ def report(
             f"  of which interpreter + imports {statistics.median(c[1] for c in cold):.2f} s, "
             f"database + window + audit + show {statistics.median(c[2] for c in cold):.2f} s"
         )
+        if bare:
+            floor = statistics.median(bare)
+            print(
+                f"  peer: a bare PySide6 window starts in {floor:.2f} s here "
+                f"(median of {len(bare)}); auditapp takes {median / floor:.1f}x that"
+            )
     for phase in ("idle", "opening the view", "collect+export", "collect", "export"):
         found = [(g * 1000 - TICK_MS) for g in gaps.get(phase, [])]
         if not found:
