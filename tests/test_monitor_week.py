@@ -234,7 +234,7 @@ def test_a_week_of_changes_is_reported_exactly(
         "service cache: new published port 0.0.0.0:6379->6379/tcp",
         "service cache: 6379/tcp published on every interface (host port 6379): no declared "
         "flow justifies it",
-        f"npm jsonwebtoken 8.5.1: deprecated ({DEPRECATION})",
+        f"npm jsonwebtoken 8.5.1 (storefront): deprecated ({DEPRECATION})",
     ]
     assert [c["title"] for c in run["changes"]] == titles
     assert [c["subject"] for c in run["changes"]] == [
@@ -300,7 +300,7 @@ def test_a_week_of_changes_is_reported_exactly(
         f"finding #{accepted['id']} runtime.capabilities on edge",
         "new published port 0.0.0.0:6379->6379/tcp",
         "6379/tcp published on every interface",
-        "npm jsonwebtoken 8.5.1: deprecated",
+        "npm jsonwebtoken 8.5.1 (storefront): deprecated",
     ):
         assert named in text, named
     assert "CVE-2026-41003" not in text  # django is in no signed-off image

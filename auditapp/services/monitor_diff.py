@@ -276,9 +276,12 @@ def _lifecycle(baseline: Snapshot, current: Snapshot) -> Iterator[MonitorChange]
     known = {item.key for item in baseline.lifecycle}
     for item in current.lifecycle:
         if item.key not in known:
+            subject, _, state = item.text.partition(": ")
+            where = f" ({', '.join(item.components)})" if item.components else ""
             yield MonitorChange(
                 f"lifecycle|{item.key}", "lifecycle", _LIFECYCLE_SEVERITY.get(item.kind, "low"),
-                ", ".join(item.components) or item.text.split(":", 1)[0], item.text,
+                ", ".join(item.components) or subject,
+                f"{subject}{where}: {state}" if state else f"{item.text}{where}",
                 detail={"state": item.kind, "components": list(item.components)},
             )  # fmt: skip
 
