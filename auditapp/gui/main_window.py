@@ -363,6 +363,8 @@ class MainWindow(QMainWindow):
             return
         if self.collect_dialog is not None:
             self.collect_dialog.stop()  # a collect stores nothing when cancelled
+        for view in self.built.values():
+            view.stop()  # an export cancelled leaves the previous files as they were
         self.monitor_watch.stop()  # nor does a background check
         if self.runner.busy:
             self.status.say("Waiting for the attachments to be stored…")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import queue as queues
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -70,14 +71,22 @@ class ProcessRunner(QObject):
         self._timer.start()
         self.busy_changed.emit(True, label)
 
-    def wait(self, msecs: int = -1) -> bool:
-        """Block until the job ends (the window is closing; cancel it first) and deliver its
-        outcome; a child still running after `msecs` (or the grace period) is killed."""
+    def wait(self, msecs: int = -1, *, cancel: bool = True) -> bool:
+        """Block until the job ends and deliver its outcome (the window is closing). With
+        `cancel` the child is told to stop first; one still running after `msecs` (or the
+        grace period) is killed. The queue is read meanwhile: a child whose messages fill the
+        pipe could not exit otherwise."""
         running = self._running
         if running is None:
             return True
-        grace = STOP_GRACE_S if msecs < 0 else msecs / 1000
-        running.process.join(grace)  # the window waits here: it is closing anyway
+        if cancel:
+            running.bridge.cancel()
+            running.cancel.set()
+        deadline = time.monotonic() + (STOP_GRACE_S if msecs < 0 else msecs / 1000)
+        while running.process.is_alive() and time.monotonic() < deadline:
+            if running.outcome is None:
+                running.outcome = running.drain()
+            running.process.join(0.05)
         if running.process.is_alive():
             running.process.kill()
             running.process.join()
@@ -93,7 +102,7 @@ class ProcessRunner(QObject):
             return
         if running.bridge.cancelled():
             running.cancel.set()
-        outcome = running.drain()
+        outcome = running.outcome or running.drain()
         if outcome is None and not running.process.is_alive():
             outcome = running.drain() or (
                 "failed",
@@ -141,6 +150,7 @@ class _Running:
         self.bridge = bridge
         self.on_success = on_success
         self.on_failure = on_failure
+        self.outcome: tuple[str, object] | None = None
 
     def drain(self) -> tuple[str, object] | None:
         """Relay every progress message waiting; the outcome if it has come."""
@@ -149,6 +159,8 @@ class _Running:
                 message = self.messages.get_nowait()
             except (queues.Empty, OSError, EOFError, ValueError):
                 return None
+            except Exception as error:  # a message that cannot be read back: the outcome
+                return "failed", RuntimeError(f"{self.label}: unreadable answer ({error})")
             if message[0] in ("done", "failed"):
                 return message[0], message[1]
             self.bridge.relay(message)

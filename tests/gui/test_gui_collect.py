@@ -218,3 +218,29 @@ def test_a_collect_runs_in_its_own_process_and_its_death_is_reported(
     assert not dialog.runner.busy and dialog.runner.pid is None
     assert inventory.list_images(team, OLGA) == []
     assert evidence.list_evidence(team, OLGA) == []
+
+
+def test_closing_the_window_during_a_collect_cancels_it_and_stores_nothing(
+    qtbot: QtBot, team: Workspace, make_window: Callable[..., MainWindow], tmp_path: Path
+) -> None:
+    files = [f("etc/os-release", "ID=alpine\nVERSION_ID=3.19.1\n")]
+    files += [f(f"srv/data/{n:05d}.txt", f"row {n}\n" * 20) for n in range(2000)]
+    first = write_tar(oci_files([files], "gzip", tag="shop/batch:1.0"), tmp_path / "a000.tar")
+    archives = [first]
+    for n in range(1, 300):
+        os.link(first, tmp_path / f"a{n:03d}.tar")
+        archives.append(tmp_path / f"a{n:03d}.tar")
+    window = make_window(team, AUDIT, OFFICER)
+    before = len(journal.recent_entries(team, OLGA, limit=10_000))
+    dialog = open_dialog(window)
+    dialog.sources.archives.add([str(p) for p in archives])
+    qtbot.mouseClick(dialog.collect_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any(s.label.startswith("Inventory") for s in dialog.stages.stages()))
+
+    assert window.close()
+
+    assert not dialog.runner.busy
+    assert dialog.outcome == "Cancelled: nothing was stored"
+    assert inventory.list_images(team, OLGA) == []
+    assert evidence.list_evidence(team, OLGA) == []
+    assert len(journal.recent_entries(team, OLGA, limit=10_000)) == before

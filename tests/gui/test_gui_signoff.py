@@ -176,3 +176,23 @@ def test_an_auditor_signs_then_exports_the_pdf_and_opens_it(
     finally:
         QDesktopServices.unsetUrlHandler("file")
     assert [u.toLocalFile() for u in opened.urls] == [str(target), str(target.parent)]
+
+
+def test_closing_the_window_during_an_export_cancels_it_and_leaves_no_file(
+    qtbot: QtBot, team: Workspace, make_window: Callable[..., MainWindow], tmp_path: Path
+) -> None:
+    window = make_window(team, AUDIT, AUDITOR)
+    view = open_view(qtbot, window)
+    export = view.export_panel
+    target = tmp_path / "out" / "package.pdf"
+    target.parent.mkdir()
+    export.pdf.setText(str(target))
+    qtbot.mouseClick(export.export_button, Qt.MouseButton.LeftButton)
+    child = export.runner.pid
+    assert export.running and child is not None
+
+    assert window.close()  # the window waits for the export's process to stop
+
+    assert not export.running
+    assert export.outcome.text().startswith("Export cancelled")
+    assert sorted(p.name for p in target.parent.iterdir()) == []  # no PDF, no partial file

@@ -43,6 +43,10 @@ class AuditView(QWidget):
         changes)."""
         raise NotImplementedError
 
+    def stop(self) -> None:
+        """The window is closing: cancel long work the view started and wait for it (views
+        without any need not override this)."""
+
     def load(
         self,
         label: str,

@@ -124,6 +124,9 @@ class SignoffView(AuditView):
         layout.addWidget(self.splitter)
         QShortcut(QKeySequence("Ctrl+L"), self, self.list.setFocus)
 
+    def stop(self) -> None:
+        self.export_panel.stop()
+
     def refresh(self) -> None:
         if self.acting.audit is None:
             return
