@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from functools import partial
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from auditapp.checklist import Rollup
 from auditapp.errors import AuditappError
 from auditapp.gui.acting import ActingAs
 from auditapp.gui.actions import make_actions
+from auditapp.gui.checklist_reads import ChecklistRead, ChecklistReads
 from auditapp.gui.dialogs.new_audit_wizard import NewAuditWizard
 from auditapp.gui.dialogs.open_audit import OpenAuditDialog
 from auditapp.gui.errors import describe_error, show_error
@@ -42,7 +42,7 @@ from auditapp.gui.widgets.navigator import Navigator
 from auditapp.gui.widgets.start_page import StartPage
 from auditapp.gui.widgets.status_bar import AuditStatusBar
 from auditapp.gui.widgets.view_list import SHORTCUTS, ViewList
-from auditapp.services import audits, items, members
+from auditapp.services import audits, members
 from auditapp.services.roles import Action
 from auditapp.services.workspace import Workspace
 
@@ -85,6 +85,9 @@ class MainWindow(QMainWindow):
         )
 
         self.built: dict[str, AuditView] = {}  # the working views shown so far, by key
+        self.checklist = ChecklistReads(
+            self.acting, self.runner, self._show_checklist, self._checklist_unreadable
+        )
         self.view_list = ViewList(VIEWS)
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -134,7 +137,7 @@ class MainWindow(QMainWindow):
             return False
         self.editor.load(None)
         self._reload_members()
-        self._read_checklist_now()
+        self.checklist.read_now()
         self.stack.setCurrentWidget(self.splitter)
         keys = self.tree.item_keys()
         if keys:
@@ -192,32 +195,16 @@ class MainWindow(QMainWindow):
             self.collect_dialog = None
 
     def reload_checklist(self) -> None:
-        """Re-read every item's answer and the roll-up, off the UI thread (after a save, an
-        attachment, a collect ...): a background writer must not hold the window."""
-        ws, caller = self.ws, self.acting.caller()
-        self.runner.start(
-            "Reading the checklist",
-            lambda: (items.list_items(ws, caller), items.roll_up(ws, caller)),
-            on_success=self._show_checklist,
-            on_failure=self._checklist_unreadable,
-        )
+        """Re-read every item's answer, the roll-up and the shown item's suggestion, off the UI
+        thread (after a save, an attachment, a collect, an analysis ...)."""
+        self.checklist.reload(self.editor.key)
 
-    def _read_checklist_now(self) -> None:
-        """The same, waiting for it: an audit being opened shows its first item at once."""
-        caller = self.acting.caller()
-        try:
-            read = (items.list_items(self.ws, caller), items.roll_up(self.ws, caller))
-        except AuditappError as error:
-            self._checklist_unreadable(error)
-            return
-        self._show_checklist(read)
-
-    def _show_checklist(self, read: object) -> None:
-        views, rollup = cast(tuple[list[items.ItemView], Rollup], read)
-        self.tree.load(views, rollup)
-        self.status.set_progress(rollup.overall)
+    def _show_checklist(self, read: ChecklistRead) -> None:
+        self.tree.load(read.views, read.rollup)
+        self.status.set_progress(read.rollup.overall)
         self.navigator.resizeColumnToContents(1)
-        self.editor.refresh_suggestion()  # the audit changed: an analysis may have made one
+        if read.key is not None and read.key == self.editor.key:
+            self.editor.suggestion.show_suggestion(read.suggestion)
 
     def _checklist_unreadable(self, error: Exception) -> None:
         self.status.say(f"Cannot read the checklist: {describe_error(error)}")

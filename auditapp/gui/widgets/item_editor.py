@@ -235,11 +235,6 @@ class ItemEditor(QWidget):
         self._load_suggestion(key)
         self.message.emit(f"Dismissed the suggestion for {key}")
 
-    def refresh_suggestion(self) -> None:
-        """Re-read the shown item's suggestion (an analysis may have made or changed it)."""
-        if self.key is not None:
-            self._load_suggestion(self.key)
-
     def _load_suggestion(self, key: str) -> None:
         try:
             found = suggestions.suggestion_for(self._acting.ws, self._acting.caller(), key)

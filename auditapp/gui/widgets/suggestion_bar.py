@@ -3,6 +3,8 @@ and Dismiss: only a person's accept changes the answer (see auditapp.services.su
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
@@ -59,9 +61,10 @@ class SuggestionBar(QFrame):
             if s.differs
             else " The item is already answered so."
         )
-        self.text.setText(
-            f"<b>Suggested: {s.status.label}</b> — {s.reason}.{answered} "
-            f"<span style='color: gray'>(rules: {', '.join(s.rules) or 'none'})</span>"
+        rules = escape(", ".join(s.rules) or "none")
+        self.text.setText(  # the reason names collected things: shown as text, never markup
+            f"<b>Suggested: {escape(s.status.label)}</b> — {escape(s.reason)}."
+            f"{escape(answered)} <span style='color: gray'>(rules: {rules})</span>"
         )
         self.apply_permissions()
 
