@@ -16,12 +16,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 import re
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -106,13 +107,15 @@ def build_sbom(
     installed: list[Json] = []
     for package in sorted(packages, key=lambda p: (p.purl, p.path)):
         ref = f"{package.purl}|{package.path}"
+        if ref in refs[package.purl]:
+            continue  # the same package recorded twice at one path (a repeated stanza) is one
         refs[package.purl].append(ref)
         installed.append(
             _drop_empty(
                 {
                     "type": "library",
                     "bom-ref": ref,
-                    "name": package.name,
+                    "name": package.name or "(unnamed)",
                     "version": package.version,
                     "purl": _purl_text(package.purl),
                     "licenses": _licenses(package.licenses),
@@ -157,7 +160,7 @@ def build_vex(vulnerabilities: Sequence[SbomVulnerability], timestamp: datetime)
                     "type": "library",
                     "bom-ref": purl,
                     "group": parsed.namespace if parsed else None,
-                    "name": parsed.name if parsed else purl,
+                    "name": (parsed.name if parsed else purl) or "(unnamed)",
                     "version": parsed.version if parsed else None,
                     "purl": parsed.to_string() if parsed else None,
                 }
@@ -174,7 +177,12 @@ def build_vex(vulnerabilities: Sequence[SbomVulnerability], timestamp: datetime)
 
 def _metadata(timestamp: datetime) -> Json:
     tool = {"type": "application", "name": "auditapp", "version": __version__}
-    return {"timestamp": timestamp.isoformat(), "tools": {"components": [tool]}}
+    return {"timestamp": _moment(timestamp), "tools": {"components": [tool]}}
+
+
+def _moment(when: datetime) -> str:
+    """An ISO 8601 time with its offset, as the schema's date-time wants (naive means UTC)."""
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat()
 
 
 def _property(name: str, value: str) -> Json:
@@ -244,7 +252,7 @@ def _rating(found: SbomVulnerability) -> Json | None:
     if found.severity == "unknown" and found.score is None:
         return None
     rating: Json = {"severity": found.severity if found.severity in SEVERITIES else "unknown"}
-    if found.score is not None:
+    if found.score is not None and math.isfinite(found.score):
         rating["score"] = found.score
     for pattern, method in _METHODS:
         if found.vector and pattern.match(found.vector):
@@ -258,16 +266,19 @@ def _rating(found: SbomVulnerability) -> Json | None:
 
 
 def _analysis(analysis: SbomAnalysis | None) -> Json | None:
-    if analysis is None or analysis.state not in STATES:
+    if analysis is None:
         return None
+    # a disposition silently left out would read as "nobody decided": refuse instead
+    if analysis.state not in STATES:
+        raise ValueError(f"not a CycloneDX analysis state: {analysis.state!r}")
+    if analysis.justification and analysis.justification not in JUSTIFICATIONS:
+        raise ValueError(f"not a CycloneDX justification: {analysis.justification!r}")
     return _drop_empty(
         {
             "state": analysis.state,
-            "justification": analysis.justification
-            if analysis.justification in JUSTIFICATIONS
-            else None,
+            "justification": analysis.justification,
             "detail": analysis.detail,
-            "lastUpdated": analysis.updated_at.isoformat(),
+            "lastUpdated": _moment(analysis.updated_at),
         }
     )
 
@@ -322,7 +333,7 @@ def _serialised(
             "vulnerabilities": vulnerabilities,
         }
     )
-    text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True)
+    text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True, allow_nan=False)
     fingerprint = hashlib.sha256(text.encode("utf-8")).hexdigest()
     serial = uuid.uuid5(uuid.NAMESPACE_URL, f"urn:auditapp:{kind}:{fingerprint}")
     placeholder = f'"serialNumber": "{_PLACEHOLDER}"'

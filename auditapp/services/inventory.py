@@ -132,7 +132,7 @@ def _users(components: list[Component], digest: str, tags: tuple[str, ...]) -> t
 
 def sbom(ws: Workspace, caller: Caller, component: str) -> str:
     """A CycloneDX 1.6 JSON SBOM of the image `component` runs, with its VEX."""
-    from auditapp.report.sbom import SbomPackage, build_sbom  # cyclonedx is slow to import
+    from auditapp.report.sbom import SbomPackage, build_sbom
     from auditapp.services.vex import sbom_vulnerabilities
 
     with ws.db.read() as session:

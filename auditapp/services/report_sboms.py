@@ -29,7 +29,7 @@ def component_sboms(
 ) -> dict[str, str]:
     """CycloneDX 1.6 JSON of each named component that has an inventory; `found` is the
     audit's whole vulnerability listing (`list_vulns`, unfiltered)."""
-    from auditapp.report.sbom import SbomPackage, build_sbom  # cyclonedx is slow to import
+    from auditapp.report.sbom import SbomPackage, build_sbom
 
     with ws.db.read() as session:
         audit = load_audit(session, caller.audit)

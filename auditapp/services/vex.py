@@ -213,7 +213,7 @@ def import_document(ws: Workspace, caller: Caller, path: Path) -> VexImportSumma
 
 def export_document(ws: Workspace, caller: Caller) -> bytes:
     """The audit's dispositions as CycloneDX 1.6 VEX JSON; the same data gives the same bytes."""
-    from auditapp.report.sbom import SbomVulnerability, build_vex  # cyclonedx is slow to import
+    from auditapp.report.sbom import SbomVulnerability, build_vex
 
     with ws.db.read() as session:
         created = load_audit(session, caller.audit).created_at

@@ -136,3 +136,32 @@ def test_the_same_content_gives_the_same_bytes_and_other_content_another_serial(
     assert shuffled == first[0]
     serials = {json.loads(text)["serialNumber"] for text in first}
     assert len(serials) == 4
+
+
+def test_odd_input_still_gives_a_valid_document() -> None:
+    """A package recorded twice at one path, an empty name, a naive time, a score that is not a
+    number: the document stays valid (the library used to absorb these)."""
+    twice = PACKAGES[0]
+    odd = [twice, twice, SbomPackage("npm", "", "1", "pkg:npm/x@1", "app", ())]
+    naive = datetime(2026, 1, 2, 3, 4, 5)
+    vulnerabilities = [
+        SbomVulnerability("OSV-NAN", "pkg:pypi/requests@2.0", severity="high", score=float("nan")),
+        SbomVulnerability(
+            "OSV-NAIVE", "pkg:pypi/requests@2.0", analysis=SbomAnalysis("resolved", "", "", naive)
+        ),
+    ]
+    text = build_sbom("api", "shop/api:1.4", "sha256:" + "ab" * 32, naive, odd, vulnerabilities)
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
+    document = json.loads(text)
+    assert len(document["components"]) == 2
+    assert document["metadata"]["timestamp"] == "2026-01-02T03:04:05+00:00"
+    ratings = {v["id"]: v.get("ratings") for v in document["vulnerabilities"]}
+    assert ratings["OSV-NAN"] == [{"severity": "high"}]
+
+
+def test_a_disposition_cyclonedx_has_no_word_for_is_refused_not_dropped() -> None:
+    odd = SbomVulnerability(
+        "OSV-1", "pkg:pypi/requests@2.0", analysis=SbomAnalysis("probably_fine", "", "", WHEN)
+    )
+    with pytest.raises(ValueError, match="not a CycloneDX analysis state"):
+        build_vex([odd], WHEN)
