@@ -304,11 +304,12 @@ def test_vulnerable_packages_are_one_row_each_naming_their_worst() -> None:
     )
     text = Parsed(render_pdf(small(vulns=many), FINGERPRINT)).text
     assert "12 matches on 1 package: 1 critical, 1 medium, 1 low, 9 unknown" in text
+    assert "attached SBOM lists those on its image" in text
     # The worst first, then "and 4 more"; every fixed version once; the dispositions counted.
     assert text.index("CVE-2026-00001 (critical)") < text.index("CVE-2026-00002 (medium)")
     assert text.index("CVE-2026-00002 (medium)") < text.index("CVE-2026-00000 (low)")
     assert "and 4 more" in text
-    assert "1.0, 1.1, 1.2, 1.3, and 2 more" in text and "no fix yet for 6" in text
+    assert "1.1, 1.2, 1.0, 1.3, and 2 more" in text and "no fix yet for 6" in text
     assert "1 not affected" in text and "11 not yet assessed" in text
 
 

@@ -117,7 +117,8 @@ def _vulns(data: ReportData) -> list[Flowable]:
                 f"{plural(len(data.vulns), 'match', 'matches')} on "
                 f"{plural(len(groups), 'package')}: {text}; {fixable} with a fixed version. "
                 f"Each package names up to {SHOWN_PER_PACKAGE} of its vulnerabilities, the "
-                "worst first; all of them, with their dispositions, are in the attached SBOMs."
+                "worst first, with the fix of each named one; each component's attached SBOM "
+                "lists those on its image with their dispositions, and `auditapp vulns` all."
             )
         )
     story.append(
@@ -145,7 +146,9 @@ def _package_row(rows: list[VulnRow]) -> list[str | Flowable]:
     ]
     if len(rows) > SHOWN_PER_PACKAGE:
         named.append(f"and {len(rows) - SHOWN_PER_PACKAGE} more")
-    fixes = sorted({f for v in rows for f in v.fixed_versions[:1]})
+    # in the order of the vulnerabilities they fix, the worst first (version strings do not
+    # sort as text: "1.10" comes after "1.9")
+    fixes = list(dict.fromkeys(f for v in rows for f in v.fixed_versions[:1]))
     if len(fixes) > SHOWN_FIXES:
         fixes = [*fixes[:SHOWN_FIXES], f"and {len(fixes) - SHOWN_FIXES} more"]
     unfixed = sum(1 for v in rows if not v.fixed_versions)
