@@ -47,8 +47,8 @@ def run_gui(database: str | None, *, audit: str | None, member: str | None) -> i
         return 2
     try:
         window = MainWindow(ws, preferences=preferences)
+        keep_the_window_responsive()  # after the imports and the window, before any audit
         window.start(audit, member)
-        keep_the_window_responsive()  # after the imports and the window: see tasks.py
         window.show()
         return app.exec()
     finally:
