@@ -1019,8 +1019,15 @@ def test_ctrl_c_in_a_real_command_line(
         "TMPDIR": str(outside.scratch),
         "AUDITAPP_DB": str(sqlite_ws.db.sqlite_path),
     }
+    # the same archive under 20 names, read one after the other: the collect lasts long enough
+    # for the signal to find it gathering however loaded the machine is
+    copies = []
+    for n in range(20):
+        copy = outside.tmp_path / f"many-{n:02d}.tar"
+        os.link(many_entries, copy)
+        copies += ["--archive", str(copy)]
     child = subprocess.Popen(
-        [sys.executable, "-m", "auditapp", "collect", "--archive", str(many_entries)],
+        [sys.executable, "-m", "auditapp", "collect", *copies],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
