@@ -1,6 +1,6 @@
 """Showing an evidence item's bytes: text and JSON (pretty-printed) in a read-only pane, cut
-with a note when big; anything else is described and can be opened externally (written to a
-temporary file and handed to the desktop)."""
+with a note when big; images and a PDF's first page as a picture; anything else is described.
+Every item can be opened externally (written to a temporary file and handed to the desktop)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,14 @@ from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QFontDatabase
+from PySide6.QtGui import QDesktopServices, QFontDatabase, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +30,7 @@ from auditapp.gui.acting import ActingAs
 from auditapp.gui.errors import show_error
 from auditapp.gui.formatting import human_size
 from auditapp.gui.tasks import TaskRunner
+from auditapp.gui.views.evidence_picture import Picture, picture_of
 from auditapp.services.errors import NotFoundError
 from auditapp.services.evidence import EvidenceView, list_evidence, read_evidence_bytes
 from auditapp.services.workspace import Caller, Workspace
@@ -51,6 +53,7 @@ _EXTENSIONS = {
 class EvidenceContent:
     evidence: EvidenceView
     data: bytes
+    picture: Picture | None = None  # drawn on the worker for images and PDFs
 
 
 def preview_text(data: bytes, media_type: str, limit: int = PREVIEW_LIMIT) -> tuple[str, str]:
@@ -77,7 +80,8 @@ def preview_text(data: bytes, media_type: str, limit: int = PREVIEW_LIMIT) -> tu
 def read_content(ws: Workspace, caller: Caller, evidence_id: int) -> EvidenceContent:
     for evidence in list_evidence(ws, caller):
         if evidence.id == evidence_id:
-            return EvidenceContent(evidence, read_evidence_bytes(ws, caller, evidence_id))
+            data = read_evidence_bytes(ws, caller, evidence_id)
+            return EvidenceContent(evidence, data, picture_of(data, evidence.media_type))
     raise NotFoundError(f"no evidence #{evidence_id} in this audit")
 
 
@@ -117,14 +121,25 @@ class EvidencePreview(QWidget):
         self.text.setReadOnly(True)
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.text.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.picture = QLabel()
+        self.picture.setObjectName("evidencePicture")
+        self.picture.setAccessibleName("Evidence picture")
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.picture_area = QScrollArea()
+        self.picture_area.setWidget(self.picture)
+        self.picture_area.setWidgetResizable(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.heading)
         layout.addWidget(self.note)
         layout.addWidget(self.text, 1)
+        layout.addWidget(self.picture_area, 1)
         self.show_content(None)
 
     def show_content(self, content: EvidenceContent | None, placeholder: str = "") -> None:
+        self.picture.clear()
+        self.picture_area.hide()
+        self.text.show()
         if content is None:
             self.heading.setText(placeholder or "Select an evidence item to preview it.")
             self.note.hide()
@@ -134,7 +149,17 @@ class EvidencePreview(QWidget):
         self.heading.setText(
             f"<b>{escape(evidence.title)}</b> · {evidence.media_type} · {human_size(evidence.size)}"
         )
-        text, note = preview_text(content.data, evidence.media_type)
+        picture = content.picture
+        if picture is not None and picture.image is not None:
+            self.picture.setPixmap(QPixmap.fromImage(picture.image))
+            self.picture_area.show()
+            self.text.hide()
+            self.text.setPlainText("")
+            text, note = "", picture.note
+        else:
+            text, note = preview_text(content.data, evidence.media_type)
+            if picture is not None:
+                note = picture.note
         self.note.setText(note)
         self.note.setVisible(bool(note))
         self.text.setPlainText(text)

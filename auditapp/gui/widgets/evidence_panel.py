@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -25,9 +25,11 @@ from auditapp.services.roles import Action
 
 
 class EvidencePanel(QWidget):
-    """Emits `attach_requested(paths)`; the editor runs the attaching on a worker."""
+    """Emits `attach_requested(paths)`; the editor runs the attaching on a worker. A double
+    click or Enter on a row emits `open_requested(evidence id)` (the editor previews it)."""
 
     attach_requested = Signal(list)
+    open_requested = Signal(int)
 
     def __init__(self, acting: ActingAs, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,6 +48,8 @@ class EvidencePanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setToolTip("Double-click or press Enter to preview")
+        self.table.activated.connect(self._activated)
         self.attach = QPushButton("Attach file…")
         self.attach.setObjectName("attachButton")
         self.attach.setAccessibleName("Attach file")
@@ -77,6 +81,11 @@ class EvidencePanel(QWidget):
         self.attach.setToolTip(
             refusal or "Store a file (up to the size cap) as evidence for this item"
         )
+
+    def _activated(self, index: QModelIndex) -> None:
+        rows = self.model.rows()
+        if index.isValid() and 0 <= index.row() < len(rows):
+            self.open_requested.emit(rows[index.row()].id)
 
     def _choose_files(self) -> None:
         names, _filter = QFileDialog.getOpenFileNames(self, "Attach evidence")
