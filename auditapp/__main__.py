@@ -4,4 +4,5 @@ import sys
 
 from auditapp.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # never when imported (multiprocessing's spawn imports main modules)
+    sys.exit(main())
