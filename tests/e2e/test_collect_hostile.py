@@ -1028,6 +1028,9 @@ def test_ctrl_c_in_a_real_command_line(
         copies += ["--archive", str(copy)]
     child = subprocess.Popen(
         [sys.executable, "-m", "auditapp", "collect", *copies],
+        # Ctrl-C as a terminal delivers it: a test run started in the background (`cmd &`)
+        # inherits SIGINT ignored, and Python then installs no KeyboardInterrupt handler
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
