@@ -13,7 +13,6 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from auditapp.analysis.catalogue import ALL_RULES
 from auditapp.analysis.interface import Hit, Rule
 from auditapp.checklist import Item, Status
 from auditapp.services.errors import NotFoundError
@@ -153,6 +152,8 @@ def _collect_time(
 ) -> list[RuleOutcome]:
     """Rules whose findings `collect` made: their subjects are the collected images (or none
     when nothing was collected), their hits the active findings stored for them."""
+    from auditapp.analysis.catalogue import ALL_RULES  # every rules module: only when judging
+
     outcomes = []
     for rule in ALL_RULES:
         if not rule.at_collect or rule.id not in item.rules:

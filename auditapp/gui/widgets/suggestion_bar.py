@@ -4,13 +4,16 @@ and Dismiss: only a person's accept changes the answer (see auditapp.services.su
 from __future__ import annotations
 
 from html import escape
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from auditapp.gui.acting import ActingAs
 from auditapp.services.roles import Action
-from auditapp.services.suggestions import SuggestionView
+
+if TYPE_CHECKING:
+    from auditapp.services.suggestions import SuggestionView
 
 
 class SuggestionBar(QFrame):
