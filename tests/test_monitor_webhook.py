@@ -198,3 +198,25 @@ def test_a_failed_webhook_keeps_the_runs_exit_status(
     assert delivered.received[0]["text"].startswith(
         "auditapp monitor, Shop 2026: could not check everything\n- no baseline yet"
     )
+
+
+def test_the_text_puts_news_first_and_says_why_old_news_is_news_again() -> None:
+    from dataclasses import replace
+
+    from auditapp.services.monitor_webhook import message
+
+    seen = replace(CHANGE, new_since_last_run=False)
+    worse = MonitorChange(
+        "vuln|CVE-2023-43804|pypi|urllib3|1.26.4",
+        "vulnerability",
+        "critical",
+        "urllib3 1.26.4",
+        "CVE-2023-43804 in PyPI urllib3 1.26.4 (payments); fixed in 1.26.17",
+        escalated="severity rose from high to critical",
+    )
+    report = replace(REPORT, changes=(seen, worse))
+    assert message(report, "Shop 2026").splitlines()[1:] == [
+        "- [CRITICAL] New vulnerabilities on signed-off packages: CVE-2023-43804 in PyPI urllib3 "
+        "1.26.4 (payments); fixed in 1.26.17 (severity rose from high to critical)",
+        "- [CRITICAL] Runtime drift: service api: now runs privileged",
+    ]

@@ -135,9 +135,13 @@ def message(report: MonitorReport, audit: str) -> str:
         head = f"auditapp monitor, {audit}: nothing new since sign-off"
     lines = [head]
     lines += [f"- {p}" for p in report.problems]
-    for change in report.changes[:TEXT_LINES]:
+    # what is new since the last run first (chat previews and tray notices show the top lines)
+    ordered = sorted(report.changes, key=lambda c: not c.new_since_last_run)
+    for change in ordered[:TEXT_LINES]:
         group = KIND_TITLES.get(change.kind, change.kind)
-        lines.append(f"- [{change.severity.upper()}] {group}: {change.title}")
+        why = change.escalated if change.escalated not in change.title else ""
+        why = f" ({why})" if why else ""
+        lines.append(f"- [{change.severity.upper()}] {group}: {change.title}{why}")
     if len(report.changes) > TEXT_LINES:
         lines.append(
             f"… and {len(report.changes) - TEXT_LINES} more (`auditapp monitor --history`)"
