@@ -23,6 +23,7 @@ class ChecklistRead:
     rollup: Rollup
     key: str | None  # the item shown when the read was asked for, and its suggestion
     suggestion: suggestions.SuggestionView | None
+    opening: bool = False  # the first read of an audit just opened
 
 
 class ChecklistReads:
@@ -65,7 +66,7 @@ class ChecklistReads:
         except AuditappError as error:
             self._failed(error)
             return
-        self._deliver(ChecklistRead(self._asked, views, rollup, None, None))
+        self._deliver(ChecklistRead(self._asked, views, rollup, None, None, opening=True))
 
     def _deliver(self, read: object) -> None:
         assert isinstance(read, ChecklistRead)

@@ -202,7 +202,8 @@ class MainWindow(QMainWindow):
     def _show_checklist(self, read: ChecklistRead) -> None:
         self.tree.load(read.views, read.rollup)
         self.status.set_progress(read.rollup.overall)
-        self.navigator.resizeColumnToContents(1)
+        if read.opening:  # sized once per audit: re-measuring every row on each re-read costs
+            self.navigator.resizeColumnToContents(1)
         if read.key is not None and read.key == self.editor.key:
             self.editor.suggestion.show_suggestion(read.suggestion)
 
