@@ -50,6 +50,18 @@ def follow_to_the_end(qtbot: QtBot, dialog: CollectDialog, timeout: int = 120_00
     qtbot.waitUntil(lambda: dialog.state == FINISHED, timeout=timeout)
 
 
+def long_collect(tmp_path: Path, count: int) -> list[Path]:
+    """`count` names of one archive of 2,000 files: each is read again, so the collect lasts."""
+    files = [f("etc/os-release", "ID=alpine\nVERSION_ID=3.19.1\n")]
+    files += [f(f"srv/data/{n:05d}.txt", f"row {n}\n" * 20) for n in range(2000)]
+    first = write_tar(oci_files([files], "gzip", tag="shop/batch:1.0"), tmp_path / "a000.tar")
+    archives = [first]
+    for n in range(1, count):
+        os.link(first, tmp_path / f"a{n:03d}.tar")
+        archives.append(tmp_path / f"a{n:03d}.tar")
+    return archives
+
+
 def assert_not_blank(widget: Any, path: Path) -> None:
     assert widget.grab().save(str(path))
     image = QImage(str(path))
@@ -145,13 +157,7 @@ def test_cancel_a_long_collect_stores_nothing(
     qtbot: QtBot, team: Workspace, make_window: Callable[..., MainWindow], tmp_path: Path
 ) -> None:
     """Hundreds of archives: the first inventory starts, Cancel is pressed, nothing is stored."""
-    files = [f("etc/os-release", "ID=alpine\nVERSION_ID=3.19.1\n")]
-    files += [f(f"srv/data/{n:05d}.txt", f"row {n}\n" * 20) for n in range(2000)]
-    first = write_tar(oci_files([files], "gzip", tag="shop/batch:1.0"), tmp_path / "a000.tar")
-    archives = [first]
-    for n in range(1, 300):  # the same archive under other names: each is read again
-        os.link(first, tmp_path / f"a{n:03d}.tar")
-        archives.append(tmp_path / f"a{n:03d}.tar")
+    archives = long_collect(tmp_path, 300)
     window = make_window(team, AUDIT, OFFICER)
     before = len(journal.recent_entries(team, OLGA, limit=10_000))
     dialog = open_dialog(window)
@@ -193,13 +199,7 @@ def test_a_collect_runs_in_its_own_process_and_its_death_is_reported(
     is one clear failure, and nothing is stored."""
     import signal
 
-    files = [f("etc/os-release", "ID=alpine\nVERSION_ID=3.19.1\n")]
-    files += [f(f"srv/data/{n:05d}.txt", f"row {n}\n" * 20) for n in range(2000)]
-    first = write_tar(oci_files([files], "gzip", tag="shop/batch:1.0"), tmp_path / "a000.tar")
-    archives = [first]
-    for n in range(1, 200):
-        os.link(first, tmp_path / f"a{n:03d}.tar")
-        archives.append(tmp_path / f"a{n:03d}.tar")
+    archives = long_collect(tmp_path, 200)
     window = make_window(team, AUDIT, OFFICER)
     dialog = open_dialog(window)
     dialog.sources.archives.add([str(p) for p in archives])
@@ -223,13 +223,7 @@ def test_a_collect_runs_in_its_own_process_and_its_death_is_reported(
 def test_closing_the_window_during_a_collect_cancels_it_and_stores_nothing(
     qtbot: QtBot, team: Workspace, make_window: Callable[..., MainWindow], tmp_path: Path
 ) -> None:
-    files = [f("etc/os-release", "ID=alpine\nVERSION_ID=3.19.1\n")]
-    files += [f(f"srv/data/{n:05d}.txt", f"row {n}\n" * 20) for n in range(2000)]
-    first = write_tar(oci_files([files], "gzip", tag="shop/batch:1.0"), tmp_path / "a000.tar")
-    archives = [first]
-    for n in range(1, 300):
-        os.link(first, tmp_path / f"a{n:03d}.tar")
-        archives.append(tmp_path / f"a{n:03d}.tar")
+    archives = long_collect(tmp_path, 300)
     window = make_window(team, AUDIT, OFFICER)
     before = len(journal.recent_entries(team, OLGA, limit=10_000))
     dialog = open_dialog(window)
