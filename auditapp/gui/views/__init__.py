@@ -40,7 +40,3 @@ VIEWS: tuple[ViewEntry, ...] = (
     ViewEntry("signoff", "Sign-off & export", "signoff", "SignoffView"),
 )
 
-
-def view_classes() -> list[type[AuditView]]:
-    """Every working view's class (imports them all)."""
-    return [entry.load() for entry in VIEWS]
