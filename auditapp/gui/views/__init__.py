@@ -39,4 +39,3 @@ VIEWS: tuple[ViewEntry, ...] = (
     ViewEntry("monitoring", "Since sign-off", "monitoring", "MonitoringView"),
     ViewEntry("signoff", "Sign-off & export", "signoff", "SignoffView"),
 )
-
