@@ -347,3 +347,65 @@ def test_vulnerability_commands(team: Cli, tmp_path: Path) -> None:
     )
     bad = team("vulndb", "import", str(tmp_path / "nothing.zip"))
     assert bad.returncode == 2 and "nothing.zip" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ([], {"db": None, "audit": None, "member": None, "command": None}),
+        (["gui"], {"db": None, "audit": None, "member": None, "command": "gui"}),
+        (
+            ["--db", "a.sqlite3", "gui", "--audit", "Shop", "--as", "Olga"],
+            {"db": "a.sqlite3", "audit": "Shop", "member": "Olga", "command": "gui"},
+        ),
+        (["--audit=gui"], {"db": None, "audit": "gui", "member": None, "command": None}),
+    ],
+)
+def test_a_line_that_opens_the_window_is_read_without_the_full_parser(
+    line: list[str], expected: dict[str, object]
+) -> None:
+    from auditapp.cli import _window_line
+    from auditapp.cli.parser import build_parser
+
+    quick = _window_line(line)
+    assert quick is not None and vars(quick) == expected
+    full = vars(build_parser().parse_args(line))
+    assert {name: full.get(name) for name in expected} == expected  # the same reading
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        ["audit", "list"],
+        ["--help"],
+        ["gui", "-h"],
+        ["--version"],
+        ["--au", "Shop", "gui"],  # an abbreviation: the full parser decides what it means
+        ["gui", "extra"],
+        ["--db"],
+        ["status", "gui"],
+    ],
+)
+def test_any_other_line_goes_to_the_full_parser(line: list[str]) -> None:
+    from auditapp.cli import _window_line
+
+    assert _window_line(line) is None
+
+
+def test_the_collector_runs_again_after_a_command(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`main` pauses the cyclic collector while it imports; every way out resumes it."""
+    import gc
+
+    assert gc.isenabled()
+    cli.ok("audit", "new", "Shop 2026")
+    assert gc.isenabled()
+    assert cli("audit", "open", "no such audit").returncode != 0
+    assert gc.isenabled()
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    done = cli("gui")
+    assert done.returncode == 2 and "no display" in done.stderr
+    assert gc.isenabled()

@@ -2,16 +2,20 @@
 
 Importing this package is cheap: the parser and the use cases (SQLAlchemy and the models take
 about half a second to import) are imported inside `main`, after the hashing of any archive a
-`collect` names has started, so the two overlap.
+`collect` names has started, so the two overlap. The cyclic garbage collector is paused while
+they are imported: they make a few hundred thousand objects that live as long as the process,
+and collecting them over and over cost about a tenth of start-up. A line that opens the window
+is read without building every command's parser.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from auditapp.errors import AuditappError
 
@@ -23,12 +27,18 @@ if TYPE_CHECKING:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
-    from auditapp.evidence.archive import verify_early  # light: no database, no catalogers
-
-    started = verify_early(_archives_to_collect(arguments))
+    paused = gc.isenabled()
+    gc.disable()  # until the imports are done (see above); _run resumes it
+    started: dict[Path, ArchiveVerification] = {}
     try:
-        return _run(arguments, started)
+        if archives := _archives_to_collect(arguments):
+            from auditapp.evidence.archive import verify_early  # no database, no catalogers
+
+            started = verify_early(archives)
+        return _run(arguments, started, paused)
     finally:
+        if paused:
+            gc.enable()
         for verification in started.values():
             verification.cancel()  # a no-op once collected; otherwise its hashing ends
 
@@ -45,21 +55,26 @@ def _archives_to_collect(arguments: list[str]) -> list[str]:
     return [str(path) for path in known.archive]
 
 
-def _run(arguments: list[str], started: dict[Path, ArchiveVerification]) -> int:
-    from auditapp.cli.parser import build_parser
+def _run(arguments: list[str], started: dict[Path, ArchiveVerification], paused: bool) -> int:
+    args = _window_line(arguments)
+    if args is None:
+        from auditapp.cli.parser import build_parser
 
-    args = build_parser().parse_args(arguments)
-    args.started_archives = started  # collect_command hands them to the collect use case
+        args = build_parser().parse_args(arguments)
     database = args.db or os.environ.get("AUDITAPP_DB") or None
     member = args.member or os.environ.get("AUDITAPP_MEMBER") or None
     if args.command in (None, "gui"):
         from auditapp.gui.app import run_gui
 
-        return run_gui(database, audit=args.audit, member=member)
+        return run_gui(database, audit=args.audit, member=member)  # it resumes the collector
+    args.started_archives = started  # collect_command hands them to the collect use case
     # after the window's branch: the handlers import every use case the commands reach
     from auditapp.cli.handlers import HANDLERS, STANDALONE
     from auditapp.services.audits import open_audit
     from auditapp.services.workspace import Caller, Settings, Workspace
+
+    if paused:
+        gc.enable()
 
     standalone = STANDALONE.get((args.command, getattr(args, "subcommand", None)))
     if standalone is not None:
@@ -97,6 +112,29 @@ def _run(arguments: list[str], started: dict[Path, ArchiveVerification]) -> int:
         return 3
     finally:
         ws.close()
+
+
+class _NotTheWindow(Exception):
+    pass
+
+
+class _WindowLine(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _NotTheWindow(message)
+
+
+def _window_line(arguments: list[str]) -> argparse.Namespace | None:
+    """The global options of a line that opens the window (no command, or `gui`); None for
+    any other line, help included, which the full parser then reads."""
+    from auditapp.cli.global_options import add_globals
+
+    line = _WindowLine(prog="auditapp", add_help=False, allow_abbrev=False)
+    add_globals(line, default=None)
+    line.add_argument("command", nargs="?", choices=["gui"])
+    try:
+        return line.parse_args(arguments)
+    except _NotTheWindow:
+        return None
 
 
 def _fail(error: AuditappError) -> int:

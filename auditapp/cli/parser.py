@@ -8,6 +8,7 @@ from typing import TypeAlias
 from auditapp import __version__
 from auditapp.analysis.model import DATA_CLASSES
 from auditapp.checklist import Method, Status
+from auditapp.cli.global_options import add_globals
 from auditapp.cli.parser_analysis import add_analysis_commands
 from auditapp.cli.parser_monitor import add_monitor_commands
 from auditapp.cli.parser_report import add_report_commands
@@ -27,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a command, the desktop window opens.",
     )
     parser.add_argument("--version", action="version", version=f"auditapp {__version__}")
-    _add_globals(parser, default=None)
+    add_globals(parser, default=None)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     audit = _group(commands, "audit", "create, list and open audits")
@@ -242,33 +243,9 @@ def _component_options(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
     return parser
 
 
-def _add_globals(parser: argparse.ArgumentParser, *, default: object) -> None:
-    """--db, --audit and --as: accepted before the command and after it."""
-    parser.add_argument(
-        "--db",
-        metavar="URL",
-        default=default,
-        help="database: a path, sqlite:///PATH or postgresql://… (default: $AUDITAPP_DB, "
-        "else SQLite in your user-data folder)",
-    )
-    parser.add_argument(
-        "--audit",
-        metavar="NAME",
-        default=default,
-        help="the audit to work on (default: the current one)",
-    )
-    parser.add_argument(
-        "--as",
-        dest="member",
-        metavar="MEMBER",
-        default=default,
-        help="act as this member (default: $AUDITAPP_MEMBER, else the audit's default member)",
-    )
-
-
 def _command(commands: Commands, name: str, text: str) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    _add_globals(common, default=argparse.SUPPRESS)  # after the command, never overwrite with None
+    add_globals(common, default=argparse.SUPPRESS)  # after the command, never overwrite with None
     return commands.add_parser(name, help=text, description=text, parents=[common])
 
 

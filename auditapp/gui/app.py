@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -50,6 +51,7 @@ def run_gui(database: str | None, *, audit: str | None, member: str | None) -> i
         keep_the_window_responsive()  # after the imports and the window, before any audit
         window.start(audit, member)
         window.show()
+        gc.enable()  # `auditapp.cli.main` paused it for start-up
         return app.exec()
     finally:
         ws.close()
