@@ -27,7 +27,6 @@ from auditapp.errors import AuditappError
 from auditapp.gui.acting import ActingAs
 from auditapp.gui.actions import make_actions
 from auditapp.gui.checklist_reads import ChecklistRead, ChecklistReads
-from auditapp.gui.dialogs.new_audit_wizard import NewAuditWizard
 from auditapp.gui.dialogs.open_audit import OpenAuditDialog
 from auditapp.gui.errors import describe_error, show_error
 from auditapp.gui.models.checklist_tree import ChecklistTreeModel
@@ -49,6 +48,7 @@ from auditapp.services.workspace import Workspace
 if TYPE_CHECKING:
     # imported when first opened: with what they import, they would slow the window's start
     from auditapp.gui.dialogs.collect_dialog import CollectDialog
+    from auditapp.gui.dialogs.new_audit_wizard import NewAuditWizard
     from auditapp.gui.dialogs.settings_dialog import SettingsDialog
 
 APP_NAME = "auditapp"
@@ -147,6 +147,8 @@ class MainWindow(QMainWindow):
 
     def new_audit(self) -> NewAuditWizard:
         """Show the New audit wizard (not blocking); the window opens the audit it creates."""
+        from auditapp.gui.dialogs.new_audit_wizard import NewAuditWizard
+
         dialog = NewAuditWizard(self.ws, self.runner, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(partial(self._audit_created, dialog))

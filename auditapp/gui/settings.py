@@ -17,8 +17,13 @@ from PySide6.QtWidgets import QMainWindow, QSplitter
 
 from auditapp.errors import AuditappError
 from auditapp.services import members
-from auditapp.services.vulndb import DEFAULT_MAX_AGE_DAYS
-from auditapp.services.workspace import DEFAULT_EVIDENCE_CAP, Caller, Settings, Workspace
+from auditapp.services.workspace import (
+    DEFAULT_EVIDENCE_CAP,
+    DEFAULT_MAX_AGE_DAYS,
+    Caller,
+    Settings,
+    Workspace,
+)
 
 ORGANISATION = "auditapp"
 APPLICATION = "auditapp"

@@ -17,14 +17,12 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from auditapp.progress import NoProgress, Progress, check_cancelled
-from auditapp.services.workspace import Workspace, origin
+from auditapp.services.workspace import DEFAULT_MAX_AGE_DAYS, Workspace, origin
 from auditapp.store.models import Advisory, AdvisoryAlias, Affected, VulnSource
 from auditapp.store.types import utcnow
 from auditapp.vulns.matching import lookup_name
 from auditapp.vulns.osv import InvalidRecord, OsvRecord, parse_record
 from auditapp.vulns.sources import describe, read_records
-
-DEFAULT_MAX_AGE_DAYS = 7
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from auditapp.store.models import AppSetting, Audit, Member, SignOff
 T = TypeVar("T")
 CURRENT_AUDIT = "current_audit"  # one per operating-system user: see current_audit_key()
 DEFAULT_EVIDENCE_CAP = 200 * 1024 * 1024
+DEFAULT_MAX_AGE_DAYS = 7  # vulnerability data older than this is stale
 
 
 @dataclass(frozen=True)

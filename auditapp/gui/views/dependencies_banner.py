@@ -28,8 +28,8 @@ from auditapp.gui.progress_bridge import ProgressBridge
 from auditapp.gui.tasks import TaskRunner
 from auditapp.progress import Cancelled
 from auditapp.services import vulndb
-from auditapp.services.vulndb import DEFAULT_MAX_AGE_DAYS, EcosystemStatus, ImportSummary
-from auditapp.services.workspace import Workspace
+from auditapp.services.vulndb import EcosystemStatus, ImportSummary
+from auditapp.services.workspace import DEFAULT_MAX_AGE_DAYS, Workspace
 
 IMPORT_HINT = "auditapp vulndb import PATH (OSV JSON, a folder of them, or an ecosystem zip)"
 _WARNING = "QFrame#freshnessBanner { background: #fff4ce; border: 1px solid #d8a800; }"

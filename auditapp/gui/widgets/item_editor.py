@@ -18,7 +18,6 @@ from auditapp.gui.dialogs.conflict import ConflictChoice, ask_conflict
 from auditapp.gui.errors import describe_error, show_error
 from auditapp.gui.formatting import human_size
 from auditapp.gui.tasks import TaskRunner
-from auditapp.gui.views.evidence_preview import open_evidence
 from auditapp.gui.widgets.answer_form import AnswerForm
 from auditapp.gui.widgets.comments_panel import CommentsPanel
 from auditapp.gui.widgets.evidence_panel import EvidencePanel
@@ -90,9 +89,7 @@ class ItemEditor(QWidget):
             target.installEventFilter(self.drops)
         self.drops.files_dropped.connect(self.attach_files)
         self.evidence.attach_requested.connect(self.attach_files)
-        self.evidence.open_requested.connect(
-            lambda evidence_id: open_evidence(self, self._acting, self._runner, evidence_id)
-        )
+        self.evidence.open_requested.connect(self._open_evidence)
         self.comments.comment_requested.connect(self.add_comment)
         self.form.edited.connect(self._on_edited)
         self.suggestion.accept_requested.connect(self.accept_suggestion)
@@ -264,6 +261,11 @@ class ItemEditor(QWidget):
                 on_success=self._attached,
                 on_failure=partial(self._attach_failed, path),
             )
+
+    def _open_evidence(self, evidence_id: int) -> None:
+        from auditapp.gui.views.evidence_preview import open_evidence  # its first use
+
+        open_evidence(self, self._acting, self._runner, evidence_id)
 
     def add_comment(self, text: str) -> None:
         if self._view is None:
