@@ -3,7 +3,11 @@ side exercised here in-process with a plain queue; tests/gui run them in real pr
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -13,12 +17,14 @@ from auditapp.services.collect import CollectSummary
 from auditapp.services.export import ExportResult
 from auditapp.services.gather import CollectRequest
 from auditapp.services.jobs import (
+    BACKGROUND_NICENESS,
     CollectJob,
     ExportJob,
     Job,
     QueueProgress,
     child_main,
     job_for,
+    run_in_background,
 )
 from auditapp.services.workspace import Settings, Workspace
 from tests.conftest import AUDITOR, OFFICER
@@ -103,3 +109,25 @@ def test_progress_steps_are_coalesced_but_the_last_one_arrives() -> None:
     assert messages[0] == ("stage", "reading", 10_000)
     assert steps[-1] == ("step", 10_000) and len(steps) < 100
     assert messages[-1] == ("note", "half way")
+
+
+def _at_normal_priority() -> None:
+    with contextlib.suppress(OSError):  # only a privileged user may raise it back
+        os.setpriority(os.PRIO_PROCESS, 0, 0)
+
+
+def test_a_job_process_runs_below_the_window_and_is_never_raised() -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)"], preexec_fn=_at_normal_priority
+    )
+    try:
+        before = os.getpriority(os.PRIO_PROCESS, child.pid)
+        run_in_background(child.pid)
+        assert os.getpriority(os.PRIO_PROCESS, child.pid) == max(before, BACKGROUND_NICENESS)
+        os.setpriority(os.PRIO_PROCESS, child.pid, 19)
+        run_in_background(child.pid)
+        assert os.getpriority(os.PRIO_PROCESS, child.pid) == 19
+    finally:
+        child.kill()
+        child.wait()
+    run_in_background(child.pid)  # gone: nothing to lower, and no error

@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from auditapp.gui.progress_bridge import ProgressBridge
-from auditapp.services.jobs import Job, child_main
+from auditapp.services.jobs import Job, child_main, run_in_background
 
 OnSuccess = Callable[[Any], None]
 OnFailure = Callable[[Exception], None]
@@ -67,6 +67,8 @@ class ProcessRunner(QObject):
         )
         process.daemon = True  # never outlives the window
         process.start()
+        if process.pid is not None:
+            run_in_background(process.pid)
         self._running = _Running(label, process, messages, cancel, bridge, on_success, on_failure)
         self._timer.start()
         self.busy_changed.emit(True, label)

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from auditapp.services.gather import CollectRequest
 
 STEP_INTERVAL_S = 0.05  # progress steps are coalesced: at most one message per interval
-BACKGROUND_NICENESS = 5
+BACKGROUND_NICENESS = 10
 
 
 class Sender(Protocol):
@@ -116,10 +116,23 @@ class QueueProgress:
         return self._cancel.is_set()
 
 
+def run_in_background(pid: int = 0) -> None:
+    """Lower a job's process (0: this one) to BACKGROUND_NICENESS, so that when the CPUs are
+    busy the window goes first. The parent calls it as soon as the child exists: a child's
+    start-up (an interpreter and the imports of the job's modules, about a CPU-second) would
+    otherwise compete with the window at full priority just when a click started it."""
+    if not hasattr(os, "setpriority"):
+        return
+    try:
+        if os.getpriority(os.PRIO_PROCESS, pid) < BACKGROUND_NICENESS:
+            os.setpriority(os.PRIO_PROCESS, pid, BACKGROUND_NICENESS)
+    except OSError:  # gone already, or not ours to change: it merely runs at our priority
+        return
+
+
 def child_main(job: Job, queue: Sender, cancel: Flag) -> None:
     """The child process: run the job, then put ("done", result) or ("failed", error)."""
-    if hasattr(os, "nice"):
-        os.nice(BACKGROUND_NICENESS)  # when the CPUs are busy, the window goes first
+    run_in_background()  # the parent did it at once, if it could
     try:
         result = run_job(job, QueueProgress(queue, cancel))
         _round_trip(result)  # the queue pickles in a thread of its own, which fails silently

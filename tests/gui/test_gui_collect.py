@@ -20,6 +20,7 @@ from auditapp.gui.dialogs.collect_dialog import FINISHED, CollectDialog
 from auditapp.gui.dialogs.collect_stages import CANCELLED, DONE
 from auditapp.gui.main_window import MainWindow
 from auditapp.services import components, evidence, findings, inventory, journal
+from auditapp.services.jobs import BACKGROUND_NICENESS
 from auditapp.services.workspace import Caller, Workspace
 from tests.catalog.layers import f
 from tests.e2e.fixture_image import (
@@ -208,6 +209,7 @@ def test_a_collect_runs_in_its_own_process_and_its_death_is_reported(
     qtbot.waitUntil(lambda: any(s.label.startswith("Inventory") for s in dialog.stages.stages()))
     child = dialog.runner.pid
     assert child is not None and child != os.getpid()
+    assert os.getpriority(os.PRIO_PROCESS, child) >= BACKGROUND_NICENESS  # the window first
     os.kill(child, signal.SIGKILL)
     qtbot.waitUntil(lambda: dialog.state == FINISHED, timeout=30_000)
 
