@@ -5,7 +5,10 @@
 2. Event-loop latency: in one window on the demo audit, a collect of a large image archive
    (through the Collect dialog) and an export of the audit package (through the Sign-off &
    export view's panel) run at once; a 10 ms QTimer records every gap between its ticks. The
-   longest stall is the longest gap less the 10 ms interval. Target: under 50 ms.
+   longest stall is the longest gap less the 10 ms interval. Target: under 50 ms. The steps a
+   person takes (open the view, open and fill in the dialog, click Collect, click Export) each
+   come in their own turn of the event loop, as clicks do; the phases before the two jobs run
+   are reported on their own.
 
 Figures are printed beside the targets; nothing is asserted.
 
@@ -300,14 +303,21 @@ def latency_under_load(
     view = window.show_view("signoff")
     assert isinstance(view, SignoffView)
     wait(1500)
+    # A person's steps, each in its own turn of the event loop, as clicks come: open the
+    # Collect dialog and fill it in, fill in the export, click Collect, then Export.
+    state["phase"] = "opening the Collect dialog"
     dialog = window.open_collect()
     assert dialog is not None
+    wait(1000)
     dialog.sources.archives.add([str(archive)])
     panel = view.export_panel
     panel.pdf.setText(str(scratch / "demo-package.pdf"))
     panel.bundle.setChecked(True)
+    wait(500)
+    state["phase"] = "collect"
     started = time.perf_counter()
     dialog.start()
+    wait(300)
     panel.start()
     print("collecting the archive and exporting the demo audit at once…", flush=True)
     ended: dict[str, float] = {}
@@ -354,7 +364,8 @@ def report(
                 f"  peer: a bare PySide6 window starts in {floor:.2f} s here "
                 f"(median of {len(bare)}); auditapp takes {median / floor:.1f}x that"
             )
-    for phase in ("idle", "opening the view", "collect+export", "collect", "export"):
+    phases = ("idle", "opening the view", "opening the Collect dialog", "collect+export")
+    for phase in (*phases, "collect", "export"):
         found = [(g * 1000 - TICK_MS) for g in gaps.get(phase, [])]
         if not found:
             continue
