@@ -409,3 +409,27 @@ def test_the_collector_runs_again_after_a_command(
     done = cli("gui")
     assert done.returncode == 2 and "no display" in done.stderr
     assert gc.isenabled()
+
+
+def test_every_command_the_parser_knows_has_a_function_that_runs_it() -> None:
+    import argparse
+    from collections.abc import Callable
+
+    from auditapp.cli import handlers
+    from auditapp.cli.parser import build_parser
+
+    def commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return dict(action.choices)
+        return {}
+
+    known: set[tuple[str, str | None]] = set()
+    for name, command in commands(build_parser()).items():
+        subcommands = commands(command)
+        known |= {(name, sub) for sub in subcommands} if subcommands else {(name, None)}
+    assert known - {("gui", None)} == handlers.commands()
+    for command in sorted(known - {("gui", None)}, key=str):
+        found: Callable[..., int] | None = handlers.handler(command) or handlers.standalone(command)
+        assert callable(found), command
+    assert handlers.handler(("no-such-command", None)) is None

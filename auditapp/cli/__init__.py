@@ -68,15 +68,16 @@ def _run(arguments: list[str], started: dict[Path, ArchiveVerification], paused:
 
         return run_gui(database, audit=args.audit, member=member)  # it resumes the collector
     args.started_archives = started  # collect_command hands them to the collect use case
-    # after the window's branch: the handlers import every use case the commands reach
-    from auditapp.cli.handlers import HANDLERS, STANDALONE
+    from auditapp.cli import handlers  # imports the one command's module, and its use cases
     from auditapp.services.audits import open_audit
     from auditapp.services.workspace import Caller, Settings, Workspace
 
+    command = (args.command, getattr(args, "subcommand", None))
+    standalone = handlers.standalone(command)
+    handler = None if standalone is not None else handlers.handler(command)
     if paused:
         gc.enable()
 
-    standalone = STANDALONE.get((args.command, getattr(args, "subcommand", None)))
     if standalone is not None:
         try:
             return standalone(args)
@@ -89,9 +90,9 @@ def _run(arguments: list[str], started: dict[Path, ArchiveVerification], paused:
     try:
         if args.audit and args.command != "audit":
             open_audit(ws, args.audit)  # naming an audit opens it: it becomes the current one
-        caller = Caller(audit=args.audit, member=member)
-        handler = HANDLERS[(args.command, getattr(args, "subcommand", None))]
-        return handler(ws, caller, args)
+        if handler is None:
+            raise LookupError(f"the parser accepted {command}, which has no handler")
+        return handler(ws, Caller(audit=args.audit, member=member), args)
     except AuditappError as error:
         return _fail(error)
     except KeyboardInterrupt:

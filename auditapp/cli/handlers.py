@@ -1,153 +1,108 @@
-"""Which function runs each command."""
+"""Which function runs each command: named here, imported when its command runs. Importing
+every command's module (the monitoring, the reports, the lifecycle sources ...) cost every
+command about a third of a second before it did anything."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeAlias, cast
 
-from auditapp.cli.commands import (
-    Handler,
-    audit_list,
-    audit_new,
-    audit_open,
-    comment_add,
-    comment_list,
-    component_add,
-    component_list,
-    component_set,
-    evidence_attach,
-    evidence_link,
-    evidence_list,
-    item_list,
-    item_set,
-    item_show,
-    journal_show,
-    journal_verify,
-    member_add,
-    member_list,
-    member_whoami,
-    signoff_command,
-    status,
-)
-from auditapp.cli.commands_analysis import (
-    analyse_command,
-    finding_set,
-    findings_command,
-    rules_command,
-    suggestion_accept,
-    suggestion_dismiss,
-    suggestion_list,
-)
-from auditapp.cli.commands_blast import blast_radius_command
-from auditapp.cli.commands_db import db_copy_command
-from auditapp.cli.commands_demo import demo_command
-from auditapp.cli.commands_export import export_command, verify_command
-from auditapp.cli.commands_flows import flow_add, flow_remove, flows_command
-from auditapp.cli.commands_inventory import (
-    collect_command,
-    images_command,
-    packages_command,
-    sbom_command,
-)
-from auditapp.cli.commands_monitor import (
-    kev_import,
-    kev_status_command,
-    kev_update,
-    monitor_command,
-)
-from auditapp.cli.commands_risk import (
-    lifecycle_command,
-    vex_export,
-    vex_import,
-    vex_list,
-    vex_set,
-    vulndb_import,
-    vulndb_status,
-    vulndb_update,
-    vulns_command,
-)
-from auditapp.cli.commands_templates import (
-    template_assign,
-    template_define,
-    template_list,
-    template_show,
-)
-from auditapp.cli.commands_threats import (
-    actor_add,
-    actor_remove,
-    actors_command,
-    threat_add,
-    threat_set,
-    threats_command,
-)
+if TYPE_CHECKING:
+    from auditapp.cli.commands import Handler
 
-HANDLERS: dict[tuple[str, str | None], Handler] = {
-    ("audit", "new"): audit_new,
-    ("audit", "list"): audit_list,
-    ("audit", "open"): audit_open,
-    ("member", "add"): member_add,
-    ("member", "list"): member_list,
-    ("member", "whoami"): member_whoami,
-    ("item", "list"): item_list,
-    ("item", "show"): item_show,
-    ("item", "set"): item_set,
-    ("evidence", "attach"): evidence_attach,
-    ("evidence", "list"): evidence_list,
-    ("evidence", "link"): evidence_link,
-    ("component", "add"): component_add,
-    ("component", "set"): component_set,
-    ("component", "list"): component_list,
-    ("components", None): component_list,
-    ("collect", None): collect_command,
-    ("images", None): images_command,
-    ("sbom", None): sbom_command,
-    ("vulndb", "import"): vulndb_import,
-    ("vulndb", "update"): vulndb_update,
-    ("vulndb", "status"): vulndb_status,
-    ("vulns", None): vulns_command,
-    ("lifecycle", None): lifecycle_command,
-    ("vex", "set"): vex_set,
-    ("vex", "list"): vex_list,
-    ("vex", "import"): vex_import,
-    ("vex", "export"): vex_export,
-    ("packages", None): packages_command,
-    ("comment", "add"): comment_add,
-    ("comment", "list"): comment_list,
-    ("signoff", None): signoff_command,
-    ("status", None): status,
-    ("journal", "verify"): journal_verify,
-    ("journal", "show"): journal_show,
-    ("template", "define"): template_define,
-    ("template", "assign"): template_assign,
-    ("template", "list"): template_list,
-    ("template", "show"): template_show,
-    ("flow", "add"): flow_add,
-    ("flow", "remove"): flow_remove,
-    ("flows", None): flows_command,
-    ("blast-radius", None): blast_radius_command,
-    ("analyse", None): analyse_command,
-    ("findings", None): findings_command,
-    ("finding", "set"): finding_set,
-    ("suggestion", "list"): suggestion_list,
-    ("suggestion", "accept"): suggestion_accept,
-    ("suggestion", "dismiss"): suggestion_dismiss,
-    ("actor", "add"): actor_add,
-    ("actor", "remove"): actor_remove,
-    ("actors", None): actors_command,
-    ("threats", None): threats_command,
-    ("threat", "add"): threat_add,
-    ("threat", "set"): threat_set,
-    ("demo", None): demo_command,
-    ("export", None): export_command,
-    ("monitor", None): monitor_command,
-    ("kev", "import"): kev_import,
-    ("kev", "status"): kev_status_command,
-    ("kev", "update"): kev_update,
+Command: TypeAlias = tuple[str, str | None]  # (command, subcommand)
+Standalone: TypeAlias = Callable[[argparse.Namespace], int]
+
+_HANDLERS: dict[Command, str] = {
+    ("audit", "new"): "commands:audit_new",
+    ("audit", "list"): "commands:audit_list",
+    ("audit", "open"): "commands:audit_open",
+    ("member", "add"): "commands:member_add",
+    ("member", "list"): "commands:member_list",
+    ("member", "whoami"): "commands:member_whoami",
+    ("item", "list"): "commands:item_list",
+    ("item", "show"): "commands:item_show",
+    ("item", "set"): "commands:item_set",
+    ("evidence", "attach"): "commands:evidence_attach",
+    ("evidence", "list"): "commands:evidence_list",
+    ("evidence", "link"): "commands:evidence_link",
+    ("component", "add"): "commands:component_add",
+    ("component", "set"): "commands:component_set",
+    ("component", "list"): "commands:component_list",
+    ("components", None): "commands:component_list",
+    ("collect", None): "commands_inventory:collect_command",
+    ("images", None): "commands_inventory:images_command",
+    ("sbom", None): "commands_inventory:sbom_command",
+    ("vulndb", "import"): "commands_risk:vulndb_import",
+    ("vulndb", "update"): "commands_risk:vulndb_update",
+    ("vulndb", "status"): "commands_risk:vulndb_status",
+    ("vulns", None): "commands_risk:vulns_command",
+    ("lifecycle", None): "commands_risk:lifecycle_command",
+    ("vex", "set"): "commands_risk:vex_set",
+    ("vex", "list"): "commands_risk:vex_list",
+    ("vex", "import"): "commands_risk:vex_import",
+    ("vex", "export"): "commands_risk:vex_export",
+    ("packages", None): "commands_inventory:packages_command",
+    ("comment", "add"): "commands:comment_add",
+    ("comment", "list"): "commands:comment_list",
+    ("signoff", None): "commands:signoff_command",
+    ("status", None): "commands:status",
+    ("journal", "verify"): "commands:journal_verify",
+    ("journal", "show"): "commands:journal_show",
+    ("template", "define"): "commands_templates:template_define",
+    ("template", "assign"): "commands_templates:template_assign",
+    ("template", "list"): "commands_templates:template_list",
+    ("template", "show"): "commands_templates:template_show",
+    ("flow", "add"): "commands_flows:flow_add",
+    ("flow", "remove"): "commands_flows:flow_remove",
+    ("flows", None): "commands_flows:flows_command",
+    ("blast-radius", None): "commands_blast:blast_radius_command",
+    ("analyse", None): "commands_analysis:analyse_command",
+    ("findings", None): "commands_analysis:findings_command",
+    ("finding", "set"): "commands_analysis:finding_set",
+    ("suggestion", "list"): "commands_analysis:suggestion_list",
+    ("suggestion", "accept"): "commands_analysis:suggestion_accept",
+    ("suggestion", "dismiss"): "commands_analysis:suggestion_dismiss",
+    ("actor", "add"): "commands_threats:actor_add",
+    ("actor", "remove"): "commands_threats:actor_remove",
+    ("actors", None): "commands_threats:actors_command",
+    ("threats", None): "commands_threats:threats_command",
+    ("threat", "add"): "commands_threats:threat_add",
+    ("threat", "set"): "commands_threats:threat_set",
+    ("demo", None): "commands_demo:demo_command",
+    ("export", None): "commands_export:export_command",
+    ("monitor", None): "commands_monitor:monitor_command",
+    ("kev", "import"): "commands_monitor:kev_import",
+    ("kev", "status"): "commands_monitor:kev_status_command",
+    ("kev", "update"): "commands_monitor:kev_update",
 }
 
 # Commands that need no database (nothing is opened or created for them).
-STANDALONE: dict[tuple[str, str | None], Callable[[argparse.Namespace], int]] = {
-    ("rules", None): rules_command,
-    ("verify", None): verify_command,
-    ("db", "copy"): db_copy_command,  # opens both databases itself; spans every audit
+_STANDALONE: dict[Command, str] = {
+    ("rules", None): "commands_analysis:rules_command",
+    ("verify", None): "commands_export:verify_command",
+    ("db", "copy"): "commands_db:db_copy_command",  # opens both databases itself; spans every audit
 }
+
+
+def handler(command: Command) -> Handler | None:
+    """The function that runs a command on an open workspace (None: not such a command)."""
+    found = _HANDLERS.get(command)
+    return cast("Handler", _load(found)) if found else None
+
+
+def standalone(command: Command) -> Standalone | None:
+    """The function that runs a command needing no database (None: not such a command)."""
+    found = _STANDALONE.get(command)
+    return cast(Standalone, _load(found)) if found else None
+
+
+def commands() -> set[Command]:
+    return set(_HANDLERS) | set(_STANDALONE)
+
+
+def _load(where: str) -> object:
+    module, name = where.split(":")
+    return getattr(importlib.import_module(f"auditapp.cli.{module}"), name)
