@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from auditapp.cli.parser import build_parser
 from auditapp.gui.main_window import MainWindow
 from auditapp.gui.settings import ONLINE_SOURCES, setting
+from auditapp.gui.views.monitoring_text import change_html
 from auditapp.services.monitor import monitor
 from auditapp.services.monitor_history import list_runs
 from auditapp.services.monitor_kev import import_kev
@@ -42,6 +43,10 @@ def test_a_reported_vulnerability_now_known_exploited_is_notified(
         "auditapp monitor, Shop 2026: 5 change(s) since sign-off, 1 new since the last run, "
         "1 known exploited — see Since sign-off"
     )
+    latest = max(list_runs(team, OLGA), key=lambda run: run.id)
+    worse = [change for change in latest.changes if change.escalated]
+    assert len(worse) == 1  # the detail pane says why old news is news again
+    assert "<b>Since the last run</b></td><td>worse: now known exploited" in change_html(worse[0])
 
 
 def test_the_online_switch_names_the_osv_api_and_the_kev_feed() -> None:

@@ -90,8 +90,10 @@ def change_html(change: MonitorChange) -> str:
         ("Severity", change.severity),
         ("About", change.subject),
     ]
-    if change.new_since_last_run:
-        rows.append(("Since the last run", "new"))
+    if change.new_since_last_run:  # reported before, and worse now: say how
+        rows.append(
+            ("Since the last run", f"worse: {change.escalated}" if change.escalated else "new")
+        )
     kev = change.detail.get("kev")
     if isinstance(kev, Mapping):
         rows.append(("Known exploited", _kev_text(kev)))
