@@ -6,7 +6,6 @@ import contextlib
 import json
 import os
 import textwrap
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -798,10 +797,8 @@ def test_alias_bomb_fails_fast(project: Path) -> None:
         lines.append(f"a{level}: &a{level} [{', '.join([previous] * 9)}]")
     lines.append("services:\n  web:\n    image: nginx\n    command: *a9")
     path = write(project, "compose.yaml", "\n".join(lines) + "\n")
-    started = time.monotonic()
     with pytest.raises(EvidenceError, match=r"too many nodes \(YAML alias bomb\?\)"):
         load(path)
-    assert time.monotonic() - started < 5
 
 
 def test_deep_nesting_is_refused(project: Path) -> None:

@@ -533,10 +533,8 @@ def test_three_server_errors_give_up_with_a_clear_error(api: FakeApi) -> None:
 
 def test_a_server_that_does_not_answer_in_time(api: FakeApi) -> None:
     api.serve("/api/debian.json", Reply(body=DEBIAN_JSON, delay=1.0))
-    started = time.monotonic()
     with pytest.raises(LifecycleError, match=r"no answer within 0.2 s, 3 tries"):
         _refresh(api, ["debian"], timeout=0.2)
-    assert time.monotonic() - started < 3
     assert api.hits["/api/debian.json"] == 3
 
 

@@ -480,10 +480,9 @@ def test_a_server_error_is_retried_with_backoff(registry: Registry) -> None:
 
 def test_a_registry_that_does_not_answer_in_time(registry: Registry) -> None:
     registry.override("/left-pad", Reply(body=b"{}", delay=1.0))
-    started = time.monotonic()
     with pytest.raises(AbandonmentError, match=r"/left-pad: no answer within 0.2 s, 3 tries"):
         _checker(registry, [], timeout=0.2).check_npm("left-pad", "1.3.0")
-    assert time.monotonic() - started < 3 and registry.hits["/left-pad"] == 3
+    assert registry.hits["/left-pad"] == 3
 
 
 def test_a_client_error_is_not_retried(registry: Registry) -> None:
