@@ -166,7 +166,8 @@ def test_an_auditor_signs_then_exports_the_pdf_and_opens_it(
     assert len(reader.pages) == result.pages > 1
     text = "".join(page.extract_text() for page in reader.pages[:3])
     assert "Shop 2026" in text
-    assert export.outcome.text().startswith(f"{result.status}: {target}")
+    assert export.outcome.text().startswith(f"{result.status}: {target.name} — ")
+    assert export.outcome.toolTip() == f"{target}\nFingerprint {result.fingerprint}"
 
     opened = _Opened()
     QDesktopServices.setUrlHandler("file", opened, "open")

@@ -76,6 +76,7 @@ class ExportPanel(QWidget):
         self.outcome = QLabel()
         self.outcome.setObjectName("exportOutcome")
         self.outcome.setWordWrap(True)
+        self.outcome.setMinimumHeight(self.fontMetrics().lineSpacing() * 2)  # never cut off
         self.outcome.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.open_pdf = QPushButton("&Open the PDF")
         self.open_pdf.setObjectName("openExportedPdf")
@@ -152,6 +153,7 @@ class ExportPanel(QWidget):
         self.result = None
         self.outcome.setStyleSheet("")
         self.outcome.setText(f"Exporting to {pdf}…")
+        self.outcome.setToolTip("")
         self._show_running(True)
         job = job_for(
             self.acting.ws, self.acting.caller(), ExportJob(pdf, bundle, self.draft.isChecked())
@@ -177,10 +179,12 @@ class ExportPanel(QWidget):
         self.result = result
         self._show_running(False)
         bundle = f"; bundle {result.bundle.name}" if result.bundle else ""
-        self.outcome.setText(
-            f"{result.status}: {result.pdf} — {result.pages} pages, {human_size(result.bytes)}, "
-            f"{result.files} companion files{bundle}. Fingerprint {result.fingerprint[:16]}…"
+        self.outcome.setText(  # short enough for two lines; the path is in the field above
+            f"{result.status}: {result.pdf.name} — {result.pages} pages, "
+            f"{human_size(result.bytes)}, {result.files} companion files{bundle}. "
+            f"Fingerprint {result.fingerprint[:16]}…"
         )
+        self.outcome.setToolTip(f"{result.pdf}\nFingerprint {result.fingerprint}")
         self.message.emit(f"Exported {result.pdf.name} ({result.pages} pages)")
         self.exported.emit(result)
 
@@ -192,6 +196,7 @@ class ExportPanel(QWidget):
             text = f"The export failed: {describe_error(error)}"
             self.outcome.setStyleSheet("color: #c62828")
         self.outcome.setText(text)
+        self.outcome.setToolTip("")
         self.message.emit(text)
 
     def _show_running(self, running: bool) -> None:
