@@ -273,7 +273,7 @@ def latency_under_load(
     window.start(audit)  # as the default member, the officer: may collect after sign-off
     window.show()
     gaps: dict[str, list[float]] = {}
-    state = {"phase": "idle", "last": 0.0, "cpu": 0.0, "all": 0.0}
+    state: dict[str, Any] = {"phase": "idle", "last": 0.0, "cpu": 0.0, "all": 0.0}
     stalls: list[tuple[float, float, float]] = []
 
     def tick() -> None:
@@ -322,12 +322,11 @@ def latency_under_load(
     print("collecting the archive and exporting the demo audit at once…", flush=True)
     ended: dict[str, float] = {}
     while len(ended) < 2 and time.perf_counter() - started < 900:
-        collecting, exporting = dialog.running, panel.running
-        for name, running in (("collect", collecting), ("export", exporting)):
-            if not running and name not in ended:
+        jobs = (("collect", dialog.running), ("export", panel.running))
+        for name, busy in jobs:
+            if not busy and name not in ended:
                 ended[name] = time.perf_counter() - started
-        running = (("collect", collecting), ("export", exporting))
-        state["phase"] = "+".join(name for name, busy in running if busy)
+        state["phase"] = "+".join(name for name, busy in jobs if busy)
         wait(50)
     timer.stop()
     print(f"  collect: {dialog.outcome or 'not finished'} in {ended.get('collect', 0):.1f} s")
