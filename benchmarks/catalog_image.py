@@ -358,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"archive: {archive} ({archive.stat().st_size / 1e6:.1f} MB)")
     print(f"host: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     print(f"trivy: {trivy_version(trivy) + ' at ' + trivy if trivy else 'not available'}")
+    print(f"python: {sys.version.split()[0]} ({os.path.realpath(sys.executable)})")
     print(f"load average before: {_load()}")
     floor("bytes", archive)  # warm the page cache: every tool then reads from memory
     mine = Row("auditapp collect", [])

@@ -72,6 +72,7 @@ def main() -> int:
         database = prepare_demo(args.db, scratch)
         archive = prepare_archive(args.archive)
         print(f"platform: {os.environ.get('QT_QPA_PLATFORM', 'native')}; cpus: {os.cpu_count()}")
+        print(f"python: {sys.version.split()[0]} ({os.path.realpath(sys.executable)})")
         print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
         cold = cold_starts(database, args.runs)
         bare = bare_starts(args.runs)
