@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from auditapp.catalog.dpkg import DpkgCataloger
 from auditapp.catalog.interface import OsRelease, Package, ReadPlan, Skipped
 from tests.catalog.files import LAYER, DictFiles, run
@@ -253,6 +255,7 @@ def test_malformed_stanzas() -> None:
     ]
 
 
+@pytest.mark.timeout(60)  # bounded: a hostile input must not make it loop or crawl
 def test_a_million_continuation_lines_are_linear() -> None:
     text = "Package: many\nStatus: install ok installed\nVersion: 1\n" + " 0\n" * 1_000_000
     result = run(DpkgCataloger(), {STATUS: text.encode()})

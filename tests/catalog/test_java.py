@@ -155,6 +155,7 @@ def nested(depth: int) -> bytes:
     return data
 
 
+@pytest.mark.timeout(60)  # bounded: a hostile input must not make it loop or crawl
 @pytest.mark.parametrize("depth", [40, 1_000])
 def test_deep_nesting_stops_at_the_depth_cap(depth: int) -> None:
     data = nested(depth)
@@ -240,6 +241,14 @@ def test_overlapping_entries_are_refused_or_hit_the_archive_cap() -> None:
     assert len(capped) == 1_001
 
 
+def test_archive_cap_across_nested_archives() -> None:
+    jar = archive({f"lib/x{i}.jar": LANG3 for i in range(50)}, zipfile.ZIP_STORED)
+    result = catalog({"many.jar": jar}, JavaArchiveCataloger(Limits(max_archives=10)))
+    assert len(result.packages) == 9  # the top-level archive counts as one of the 10
+    capped = [s for s in result.skipped if "over the cap of 10 archives" in s.reason]
+    assert len(capped) == 41 and result.incomplete
+
+
 def test_byte_budget_across_nested_archives() -> None:
     inner = archive({"data.bin": b"1" * 100})
     jar = archive({f"lib/x{i}.jar": inner for i in range(50)}, zipfile.ZIP_STORED)
@@ -281,6 +290,7 @@ def test_dot_dot_names_stay_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["a", "a/b"]
 
 
+@pytest.mark.timeout(60)  # bounded: a hostile input must not make it loop or crawl
 def test_huge_manifest_line_is_truncated_quickly() -> None:
     text = (
         b"Manifest-Version: 1.0\nImplementation-Version: 9.9\nX-Huge: " + b"A" * 1_000_000 + b"\n"

@@ -257,6 +257,7 @@ def deep_v1(depth: int) -> bytes:
     return f'{{"lockfileVersion": 1, "dependencies": {{"root": {opening}{{}}{closing}}}}}'.encode()
 
 
+@pytest.mark.timeout(60)  # bounded: a hostile input must not make it loop or crawl
 def test_100k_deep_lockfile_is_bounded() -> None:
     result = run(NpmCataloger(), {"app/package-lock.json": deep_v1(100_000)})
     assert result.packages == ()
@@ -276,6 +277,7 @@ def test_depth_cap(monkeypatch: pytest.MonkeyPatch) -> None:
     )
 
 
+@pytest.mark.timeout(60)  # bounded: a hostile input must not make it loop or crawl
 def test_cycles_and_fan_out_finish_quickly() -> None:
     names = [f"pkg-{n}" for n in range(600)]
     fan_out_v1 = {

@@ -516,6 +516,7 @@ CORRUPT = {
 }
 
 
+@pytest.mark.timeout(60)  # bounded: a hostile input must not make it loop or crawl
 @pytest.mark.parametrize(("make", "reason"), CORRUPT.values(), ids=CORRUPT.keys())
 def test_a_corrupt_layer_marks_the_image_incomplete(
     tmp_path: Path, sqlite_ws: Workspace, make: Any, reason: str
@@ -851,6 +852,7 @@ def test_python_metadata_problems_are_per_file(tmp_path: Path, sqlite_ws: Worksp
     ]
 
 
+@pytest.mark.timeout(60)  # bounded: a hostile input must not make it loop or crawl
 def test_hostile_lockfiles_in_bounded_time(tmp_path: Path, sqlite_ws: Workspace) -> None:
     depth = 100_000
     deep = (

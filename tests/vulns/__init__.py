@@ -54,7 +54,8 @@ def assert_ordered(scheme: VersionScheme, table: Sequence[Row]) -> None:
 
 
 def assert_rejects_quickly(scheme: VersionScheme, version: str) -> None:
-    """`version` gives InvalidVersion naming the scheme, in well under a second."""
+    """`version` gives InvalidVersion naming the scheme (the modules using this bound each
+    test with a 60 s timeout: a hostile version must not make parsing crawl)."""
     try:
         scheme.key(version)
     except InvalidVersion as error:
@@ -67,7 +68,8 @@ def assert_rejects_quickly(scheme: VersionScheme, version: str) -> None:
 
 
 def assert_survives(scheme: VersionScheme, version: str) -> None:
-    """A key or InvalidVersion, quickly; never another exception or a long stall."""
+    """A key or InvalidVersion, never another exception (the 60 s bound of the modules using
+    this catches a long stall)."""
     try:
         key = scheme.key(version)
     except InvalidVersion as error:

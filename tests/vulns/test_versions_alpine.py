@@ -17,6 +17,9 @@ from tests.vulns import (
     random_versions,
 )
 
+# hostile versions are rejected or read quickly: each test here is bounded (pytest-timeout)
+pytestmark = pytest.mark.timeout(60)
+
 ALPINE = AlpineScheme()
 
 ORDER: list[Row] = [

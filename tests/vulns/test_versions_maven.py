@@ -15,6 +15,9 @@ from tests.vulns import (
     random_versions,
 )
 
+# hostile versions are rejected or read quickly: each test here is bounded (pytest-timeout)
+pytestmark = pytest.mark.timeout(60)
+
 MAVEN = MavenScheme()
 
 ORDER: list[Row] = [

@@ -17,6 +17,9 @@ from tests.vulns import (
     assert_survives,
 )
 
+# hostile versions are rejected or read quickly: each test here is bounded (pytest-timeout)
+pytestmark = pytest.mark.timeout(60)
+
 PYPI = PypiScheme()
 
 ORDER: list[Row] = [
