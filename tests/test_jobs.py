@@ -24,6 +24,7 @@ from auditapp.services.jobs import (
     QueueProgress,
     child_main,
     job_for,
+    niceness_below_me,
     run_in_background,
 )
 from auditapp.services.workspace import Settings, Workspace
@@ -131,3 +132,18 @@ def test_a_job_process_runs_below_the_window_and_is_never_raised() -> None:
         child.kill()
         child.wait()
     run_in_background(child.pid)  # gone: nothing to lower, and no error
+
+
+def test_a_window_that_is_niced_already_puts_its_jobs_lower_still() -> None:
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    assert niceness_below_me() == min(19, max(BACKGROUND_NICENESS, own + 5))
+    script = (  # a window started with `nice -n 12` (or lower still)
+        "import os; os.setpriority(os.PRIO_PROCESS, 0, max(12, os.getpriority(os.PRIO_PROCESS, 0)))"
+        "\nfrom auditapp.services.jobs import niceness_below_me"
+        "\nprint(os.getpriority(os.PRIO_PROCESS, 0), niceness_below_me())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    niced, below = map(int, done.stdout.split())
+    assert niced >= 12 and below == min(19, niced + 5)  # not the fixed 10: below the window

@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from auditapp.gui.progress_bridge import ProgressBridge
-from auditapp.services.jobs import Job, child_main, run_in_background
+from auditapp.services.jobs import Job, child_main, niceness_below_me, run_in_background
 
 OnSuccess = Callable[[Any], None]
 OnFailure = Callable[[Exception], None]
@@ -68,7 +68,7 @@ class ProcessRunner(QObject):
         process.daemon = True  # never outlives the window
         process.start()
         if process.pid is not None:
-            run_in_background(process.pid)
+            run_in_background(process.pid, niceness_below_me())
         self._running = _Running(label, process, messages, cancel, bridge, on_success, on_failure)
         self._timer.start()
         self.busy_changed.emit(True, label)

@@ -116,23 +116,31 @@ class QueueProgress:
         return self._cancel.is_set()
 
 
-def run_in_background(pid: int = 0) -> None:
-    """Lower a job's process (0: this one) to BACKGROUND_NICENESS, so that when the CPUs are
-    busy the window goes first. The parent calls it as soon as the child exists: a child's
-    start-up (an interpreter and the imports of the job's modules, about a CPU-second) would
-    otherwise compete with the window at full priority just when a click started it."""
+def run_in_background(pid: int = 0, niceness: int = BACKGROUND_NICENESS) -> None:
+    """Lower a job's process (0: this one) to `niceness`, never raising it, so that when the
+    CPUs are busy the window goes first. The window calls it as soon as the child exists, with
+    `niceness_below_me()`: a child's start-up (an interpreter and the imports of the job's
+    modules, about a CPU-second) would otherwise compete with the window at the window's own
+    priority just when a click started it."""
     if not hasattr(os, "setpriority"):
         return
     try:
-        if os.getpriority(os.PRIO_PROCESS, pid) < BACKGROUND_NICENESS:
-            os.setpriority(os.PRIO_PROCESS, pid, BACKGROUND_NICENESS)
+        if os.getpriority(os.PRIO_PROCESS, pid) < niceness:
+            os.setpriority(os.PRIO_PROCESS, pid, niceness)
     except OSError:  # gone already, or not ours to change: it merely runs at our priority
         return
 
 
+def niceness_below_me() -> int:
+    """BACKGROUND_NICENESS, or lower still when this process already runs niced (19 at most)."""
+    if not hasattr(os, "getpriority"):
+        return BACKGROUND_NICENESS
+    return min(19, max(BACKGROUND_NICENESS, os.getpriority(os.PRIO_PROCESS, 0) + 5))
+
+
 def child_main(job: Job, queue: Sender, cancel: Flag) -> None:
     """The child process: run the job, then put ("done", result) or ("failed", error)."""
-    run_in_background()  # the parent did it at once, if it could
+    run_in_background()  # in case the window could not (it also goes lower when it is niced)
     try:
         result = run_job(job, QueueProgress(queue, cancel))
         _round_trip(result)  # the queue pickles in a thread of its own, which fails silently
