@@ -384,6 +384,9 @@ def test_a_line_that_opens_the_window_is_read_without_the_full_parser(
         ["gui", "extra"],
         ["--db"],
         ["status", "gui"],
+        ["--"],
+        ["--", "gui"],
+        ["gui", "--"],
     ],
 )
 def test_any_other_line_goes_to_the_full_parser(line: list[str]) -> None:
@@ -433,3 +436,16 @@ def test_every_command_the_parser_knows_has_a_function_that_runs_it() -> None:
         found: Callable[..., int] | None = handlers.handler(command) or handlers.standalone(command)
         assert callable(found), command
     assert handlers.handler(("no-such-command", None)) is None
+
+
+def test_a_command_whose_module_cannot_be_imported_is_one_line(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditapp.cli import handlers
+
+    monkeypatch.setitem(handlers._HANDLERS, ("status", None), "no_such_module:status")
+    monkeypatch.delenv("AUDITAPP_DEBUG", raising=False)
+    done = cli("status")
+    assert done.returncode == 3
+    assert done.stderr.startswith("auditapp: internal error: ModuleNotFoundError: ")
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr

@@ -66,15 +66,18 @@ def _run(arguments: list[str], started: dict[Path, ArchiveVerification], paused:
     if args.command in (None, "gui"):
         from auditapp.gui.app import run_gui
 
-        return run_gui(database, audit=args.audit, member=member)  # it resumes the collector
+        return run_gui(database, audit=args.audit, member=member, resume_collector=paused)
     args.started_archives = started  # collect_command hands them to the collect use case
     from auditapp.cli import handlers  # imports the one command's module, and its use cases
     from auditapp.services.audits import open_audit
     from auditapp.services.workspace import Caller, Settings, Workspace
 
     command = (args.command, getattr(args, "subcommand", None))
-    standalone = handlers.standalone(command)
-    handler = None if standalone is not None else handlers.handler(command)
+    try:
+        standalone = handlers.standalone(command)
+        handler = None if standalone is not None else handlers.handler(command)
+    except Exception as error:  # a module of ours that cannot be imported: a bug to report
+        return _internal_error(error)
     if paused:
         gc.enable()
 
@@ -103,16 +106,20 @@ def _run(arguments: list[str], started: dict[Path, ArchiveVerification], paused:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as error:  # the last resort: one line, never a traceback
-        if os.environ.get("AUDITAPP_DEBUG"):
-            raise
-        print(
-            f"auditapp: internal error: {error.__class__.__name__}: {error} "
-            "(run again with AUDITAPP_DEBUG=1 for details, and please report it)",
-            file=sys.stderr,
-        )
-        return 3
+        return _internal_error(error)
     finally:
         ws.close()
+
+
+def _internal_error(error: Exception) -> int:
+    if os.environ.get("AUDITAPP_DEBUG"):
+        raise error
+    print(
+        f"auditapp: internal error: {error.__class__.__name__}: {error} "
+        "(run again with AUDITAPP_DEBUG=1 for details, and please report it)",
+        file=sys.stderr,
+    )
+    return 3
 
 
 class _NotTheWindow(Exception):
@@ -129,6 +136,8 @@ def _window_line(arguments: list[str]) -> argparse.Namespace | None:
     any other line, help included, which the full parser then reads."""
     from auditapp.cli.global_options import add_globals
 
+    if "--" in arguments:  # the full parser refuses it; this one would not
+        return None
     line = _WindowLine(prog="auditapp", add_help=False, allow_abbrev=False)
     add_globals(line, default=None)
     line.add_argument("command", nargs="?", choices=["gui"])

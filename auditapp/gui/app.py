@@ -19,8 +19,12 @@ from auditapp.resources import resource_path
 from auditapp.services.workspace import Workspace
 
 
-def run_gui(database: str | None, *, audit: str | None, member: str | None) -> int:
-    """Run the window until it closes; 2 if the database cannot be opened."""
+def run_gui(
+    database: str | None, *, audit: str | None, member: str | None, resume_collector: bool = False
+) -> int:
+    """Run the window until it closes; 2 if the database cannot be opened. With
+    `resume_collector` the garbage collector, paused for start-up, runs again once the window
+    shows."""
     if not _display_available():
         print(
             "auditapp: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are "
@@ -51,7 +55,8 @@ def run_gui(database: str | None, *, audit: str | None, member: str | None) -> i
         keep_the_window_responsive()  # after the imports and the window, before any audit
         window.start(audit, member)
         window.show()
-        gc.enable()  # `auditapp.cli.main` paused it for start-up
+        if resume_collector:  # `auditapp.cli.main` paused it for start-up
+            gc.enable()
         return app.exec()
     finally:
         ws.close()
