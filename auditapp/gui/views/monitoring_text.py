@@ -90,7 +90,7 @@ def change_html(change: MonitorChange) -> str:
         ("Severity", change.severity),
         ("About", change.subject),
     ]
-    if change.new_since_last_run:  # reported before, and worse now: say how
+    if change.new_since_last_run:  # new, or reported before and worse now (then say how)
         rows.append(
             ("Since the last run", f"worse: {change.escalated}" if change.escalated else "new")
         )
