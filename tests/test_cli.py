@@ -449,3 +449,16 @@ def test_a_command_whose_module_cannot_be_imported_is_one_line(
     assert done.returncode == 3
     assert done.stderr.startswith("auditapp: internal error: ModuleNotFoundError: ")
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_the_everyday_commands_do_not_import_the_monitoring() -> None:
+    """`audit`, `item`, `status` ... live in cli/commands.py; importing it must not pull in the
+    monitoring's sources of news (about a fifth of a second at every start)."""
+    code = (
+        "import sys, auditapp.cli.commands, auditapp.cli.commands_inventory\n"
+        "print(sorted(m for m in sys.modules if m.startswith('auditapp.services.monitor')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "[]"

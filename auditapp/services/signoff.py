@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import select
 
 from auditapp.services.errors import InvalidInputError
-from auditapp.services.monitor_baseline import freeze_if_final
 from auditapp.services.roles import Action
 from auditapp.services.workspace import Caller, Change, Workspace, load_audit, perform
 from auditapp.store.models import SignOff
@@ -43,6 +42,10 @@ def sign_off(ws: Workspace, caller: Caller, statement: str) -> SignOffView:
         change.session.add(signed)
         change.record("signoff", change.member.name, {"role": change.member.role})
         change.session.flush()
+        # imported here: the baseline reads every source of news (vulnerabilities, lifecycle,
+        # deployment), which the commands that merely import this module never need
+        from auditapp.services.monitor_baseline import freeze_if_final
+
         freeze_if_final(ws, change)  # the second of the officer's and auditor's: the baseline
         return _view(signed)
 
