@@ -6,6 +6,9 @@ type, show `str(error)` as one line, and add `hint` when there is something to d
 
 from __future__ import annotations
 
+import pickle
+import traceback
+
 
 class AuditappError(Exception):
     """An error a user can understand and act on."""
@@ -19,3 +22,19 @@ class AuditappError(Exception):
     def __str__(self) -> str:
         message = super().__str__()
         return f"{message} ({self.hint})" if self.hint else message
+
+
+def crossing_processes(error: BaseException) -> BaseException:
+    """`error` made ready to be sent to another process, from inside its `except` block: a
+    bug (not an AuditappError) keeps where it happened as a note; an error that does not
+    survive pickling becomes a RuntimeError with its class name, text and notes."""
+    if not isinstance(error, AuditappError):
+        error.add_note(f"in the process of its own:\n{traceback.format_exc()}")
+    try:
+        pickle.loads(pickle.dumps(error))  # noqa: S301 - bytes we just made, to test them
+    except Exception:
+        copy = RuntimeError(f"{error.__class__.__name__}: {error}")
+        for note in getattr(error, "__notes__", ()):
+            copy.add_note(note)
+        return copy
+    return error

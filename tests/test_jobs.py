@@ -11,7 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
-from auditapp.errors import AuditappError
+from auditapp.errors import AuditappError, crossing_processes
 from auditapp.progress import Cancelled
 from auditapp.services.collect import CollectSummary
 from auditapp.services.export import ExportResult
@@ -90,12 +90,14 @@ def test_errors_that_cannot_cross_to_the_parent_keep_their_class_and_text() -> N
         def __init__(self, a: int, b: int) -> None:  # unpickling calls Odd(message): fails
             super().__init__(f"odd {a} {b}")
 
-    from auditapp.services import jobs
-
-    error = jobs._picklable(Odd(1, 2))
+    try:
+        raise Odd(1, 2)
+    except Odd as odd:
+        error = crossing_processes(odd)
     assert type(error) is RuntimeError and str(error) == "Odd: odd 1 2"
-    kept = jobs._picklable(Cancelled("cancelled; nothing was stored"))
-    assert isinstance(kept, Cancelled)
+    assert "raise Odd(1, 2)" in "".join(error.__notes__)  # where the bug happened
+    kept = crossing_processes(Cancelled("cancelled; nothing was stored"))
+    assert isinstance(kept, Cancelled) and not getattr(kept, "__notes__", None)
 
 
 def test_progress_steps_are_coalesced_but_the_last_one_arrives() -> None:

@@ -1,11 +1,11 @@
 """The command-line face: parse, wire, print. Use cases live in auditapp.services.
 
 Importing this package is cheap: the parser and the use cases (SQLAlchemy and the models take
-about half a second to import) are imported inside `main`, after the hashing of any archive a
-`collect` names has started, so the two overlap. The cyclic garbage collector is paused while
-they are imported: they make a few hundred thousand objects that live as long as the process,
-and collecting them over and over cost about a tenth of start-up. A line that opens the window
-is read without building every command's parser.
+about half a second to import) are imported inside `main`, after the reading of any archive a
+`collect` names has started (`services.early_archives`), so the two overlap. The cyclic
+garbage collector is paused while they are imported: they make a few hundred thousand objects
+that live as long as the process, and collecting them over and over cost about a tenth of
+start-up. A line that opens the window is read without building every command's parser.
 """
 
 from __future__ import annotations
@@ -22,25 +22,28 @@ from auditapp.errors import AuditappError
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from auditapp.evidence.archive import ArchiveVerification
+    from auditapp.services.early_archives import EarlyArchive
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     paused = gc.isenabled()
     gc.disable()  # until the imports are done (see above); _run resumes it
-    started: dict[Path, ArchiveVerification] = {}
+    started: dict[Path, EarlyArchive] = {}
     try:
         if archives := _archives_to_collect(arguments):
-            from auditapp.evidence.archive import verify_early  # no database, no catalogers
+            from auditapp.services import early_archives  # no database, no catalogers
 
-            started = verify_early(archives)
+            started = early_archives.start(archives)
         return _run(arguments, started, paused)
+    except KeyboardInterrupt:  # during start-up; a command's own is caught in _run
+        print("auditapp: cancelled", file=sys.stderr)
+        return 130
     finally:
         if paused:
             gc.enable()
-        for verification in started.values():
-            verification.cancel()  # a no-op once collected; otherwise its hashing ends
+        for early in started.values():
+            early.cancel()  # a no-op once collected; otherwise its reading ends
 
 
 def _archives_to_collect(arguments: list[str]) -> list[str]:
@@ -55,7 +58,7 @@ def _archives_to_collect(arguments: list[str]) -> list[str]:
     return [str(path) for path in known.archive]
 
 
-def _run(arguments: list[str], started: dict[Path, ArchiveVerification], paused: bool) -> int:
+def _run(arguments: list[str], started: dict[Path, EarlyArchive], paused: bool) -> int:
     args = _window_line(arguments)
     if args is None:
         from auditapp.cli.parser import build_parser

@@ -28,7 +28,7 @@ def collect_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -> 
         daemon_config=Path(args.daemon_config) if args.daemon_config else None,
     )
     bar = TerminalProgress()
-    started = getattr(args, "started_archives", None)  # hashing begun at start-up (cli.main)
+    started = getattr(args, "started_archives", None)  # read since start-up (cli.main)
     try:
         summary = collect.collect(ws, caller, request, bar, started)
     finally:

@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -283,7 +283,8 @@ Verified = tuple[str, dict[LayerRef, str | None]]  # what `ImageArchive.verify` 
 class ArchiveVerification:
     """`ImageArchive.verify` on a background thread from the moment the archive is opened, so
     the hashing overlaps whatever comes before its result is needed (the inventory, and in
-    the CLI even the start-up imports). `cancel()` ends it at the next chunk."""
+    the CLI even the start-up imports: `services.early_archives`). `cancel()` ends it at the
+    next chunk."""
 
     def __init__(self, archive: ImageArchive) -> None:
         self.archive = archive
@@ -307,22 +308,6 @@ class ArchiveVerification:
 
     def cancel(self) -> None:
         self._stop.set()
-
-
-def verify_early(paths: Sequence[str]) -> dict[Path, ArchiveVerification]:
-    """Open each archive file or layout folder and start verifying it; anything else (not
-    there, a device or a FIFO, not a readable archive) is left out: opening it again later,
-    where it always was opened, reports why."""
-    started: dict[Path, ArchiveVerification] = {}
-    for name in paths:
-        path = Path(name)
-        if path in started or not (path.is_file() or path.is_dir()):
-            continue
-        try:
-            started[path] = ArchiveVerification(ImageArchive(path))
-        except (EvidenceError, OSError):
-            continue
-    return started
 
 
 def _checked(layer: LayerRef, digest: str | None) -> str | None:

@@ -34,7 +34,7 @@ from auditapp.store.models import Component, Evidence, Finding, Image, Inventory
 from auditapp.store.types import utcnow
 
 if TYPE_CHECKING:
-    from auditapp.evidence.archive import ArchiveVerification
+    from auditapp.services.early_archives import EarlyArchive
 
 
 @dataclass(frozen=True)
@@ -57,9 +57,9 @@ def collect(
     caller: Caller,
     request: CollectRequest,
     progress: Progress | None = None,
-    started: Mapping[Path, ArchiveVerification] | None = None,
+    started: Mapping[Path, EarlyArchive] | None = None,
 ) -> CollectSummary:
-    """`started`: archives of the request whose hashing began earlier (`verify_early`)."""
+    """`started`: archives of the request already being read (`services.early_archives`)."""
     if request.empty:
         raise InvalidInputError(
             "nothing to collect", hint="give --engine, --image, --archive or --compose"

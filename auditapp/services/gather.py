@@ -23,6 +23,7 @@ from auditapp.progress import Progress, check_cancelled
 
 if TYPE_CHECKING:  # PyYAML and the compose model only when compose files are collected
     from auditapp.evidence.compose_model import ComposeProject
+    from auditapp.services.early_archives import EarlyArchive
 
 SCAN_SECONDS = 900  # wall-time cap for reading one image
 
@@ -64,10 +65,10 @@ class Gathered:
 def gather(
     request: CollectRequest,
     progress: Progress,
-    started: Mapping[Path, ArchiveVerification] | None = None,
+    started: Mapping[Path, EarlyArchive] | None = None,
 ) -> Gathered:
-    """`started`: archives of the request already opened and being hashed (see
-    `verify_early`), by their path as given; the others are opened here."""
+    """`started`: archives of the request already being read (`services.early_archives`),
+    by their path as given; the others are read here."""
     gathered = Gathered()
     started = started or {}
     with tempfile.TemporaryDirectory(prefix="auditapp-collect-") as scratch:
@@ -75,10 +76,9 @@ def gather(
             _from_engine(request, gathered, Path(scratch), progress)
         for path in request.archives:
             check_cancelled(progress)
-            verification = started.get(path) or ArchiveVerification(ImageArchive(path))
-            gathered.images.extend(
-                _inventory_archive(verification, f"archive {path.resolve()}", progress)
-            )
+            early = started.get(path)
+            found = early.result(path, progress) if early else read_archive(path, progress)
+            gathered.images.extend(found)
     if request.compose:
         from auditapp.evidence.compose import load_compose  # PyYAML only when needed
 
@@ -112,6 +112,15 @@ def _from_engine(
             _inventory_archive(verification, f"engine image {reference}", progress)
         )
         saved.unlink()
+
+
+def read_archive(
+    path: Path, progress: Progress, verification: ArchiveVerification | None = None
+) -> list[ImageResult]:
+    """The images of the archive file or layout folder at `path`, each with its inventory.
+    `verification`: the archive's hashing, when it began earlier."""
+    verification = verification or ArchiveVerification(ImageArchive(path))
+    return _inventory_archive(verification, f"archive {path.resolve()}", progress)
 
 
 def _inventory_archive(

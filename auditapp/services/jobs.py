@@ -15,12 +15,11 @@ from __future__ import annotations
 import os
 import pickle
 import time
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from auditapp.errors import AuditappError
+from auditapp.errors import crossing_processes
 from auditapp.progress import Progress
 from auditapp.services.workspace import Caller, Settings, Workspace
 
@@ -145,25 +144,10 @@ def child_main(job: Job, queue: Sender, cancel: Flag) -> None:
         result = run_job(job, QueueProgress(queue, cancel))
         _round_trip(result)  # the queue pickles in a thread of its own, which fails silently
     except BaseException as error:  # whatever it is, the parent must hear of it
-        if not isinstance(error, AuditappError):  # a bug: keep where it happened
-            error.add_note(f"in the job's process:\n{traceback.format_exc()}")
-        queue.put(("failed", _picklable(error)))
+        queue.put(("failed", crossing_processes(error)))
     else:
         queue.put(("done", result))
 
 
 def _round_trip(value: object) -> None:
     pickle.loads(pickle.dumps(value))  # noqa: S301 - bytes we just made, to test them
-
-
-def _picklable(error: BaseException) -> BaseException:
-    """The error itself when it survives pickling (auditapp's errors do, keeping their class
-    and hint); otherwise a RuntimeError with its class name, text and notes."""
-    try:
-        _round_trip(error)
-    except Exception:
-        copy = RuntimeError(f"{error.__class__.__name__}: {error}")
-        for note in getattr(error, "__notes__", ()):
-            copy.add_note(note)
-        return copy
-    return error

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import pytest
 
 from auditapp.cli import _archives_to_collect
 from auditapp.evidence import EvidenceError
-from auditapp.evidence.archive import ArchiveVerification, ImageArchive, verify_early
+from auditapp.evidence.archive import ArchiveVerification, ImageArchive
 from tests.catalog.layers import f
 from tests.evidence.oci import legacy_files, oci_files, write_folder, write_tar
 
@@ -52,17 +51,6 @@ def test_a_cancelled_check_fails_instead_of_answering(tmp_path: Path) -> None:
     folder = ImageArchive(write_folder(oci_files(LAYERS, "none"), tmp_path / "layout"))
     with pytest.raises(EvidenceError, match="cancelled"):
         folder.verify(cancelled=lambda: True)
-
-
-def test_verify_early_leaves_out_what_is_not_an_archive(tmp_path: Path) -> None:
-    good = write_tar(legacy_files(LAYERS), tmp_path / "image.tar")
-    (tmp_path / "notes.txt").write_text("not a tar")
-    fifo = tmp_path / "fifo"
-    os.mkfifo(fifo)  # opening it would wait for a writer: never opened early
-    names = [str(good), str(good), str(tmp_path / "notes.txt"), "/no/such", str(fifo)]
-    started = verify_early([*names, "/dev/zero"])
-    assert list(started) == [good]
-    assert started[good].result()[0] == hashlib.sha256(good.read_bytes()).hexdigest()
 
 
 @pytest.mark.parametrize(
