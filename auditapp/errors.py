@@ -6,9 +6,6 @@ type, show `str(error)` as one line, and add `hint` when there is something to d
 
 from __future__ import annotations
 
-import pickle
-import traceback
-
 
 class AuditappError(Exception):
     """An error a user can understand and act on."""
@@ -28,6 +25,9 @@ def crossing_processes(error: BaseException) -> BaseException:
     """`error` made ready to be sent to another process, from inside its `except` block: a
     bug (not an AuditappError) keeps where it happened as a note; an error that does not
     survive pickling becomes a RuntimeError with its class name, text and notes."""
+    import pickle  # here: every module imports this one, few ever send an error anywhere
+    import traceback
+
     if not isinstance(error, AuditappError):
         error.add_note(f"in the process of its own:\n{traceback.format_exc()}")
     try:

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from auditapp.catalog.imagefs import ScanLimits
 from auditapp.catalog.inventory import Inventory, take_inventory
-from auditapp.catalog.registry import default_catalogers, os_detector
 from auditapp.evidence.archive import ArchivedImage, ArchiveVerification, ImageArchive
 from auditapp.evidence.engine_snapshot import EngineObject, EngineSnapshot, redact_image
 from auditapp.evidence.redaction import SecretFinding
@@ -128,6 +127,8 @@ def _inventory_archive(
 ) -> list[ImageResult]:
     """Inventory every image of one archive while `verification` hashes it (its own SHA-256
     for provenance, and each layer against its digest) on other threads."""
+    from auditapp.catalog.registry import default_catalogers, os_detector  # every cataloger
+
     archive = verification.archive
     results = []
     scanned = []
