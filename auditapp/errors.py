@@ -21,15 +21,16 @@ class AuditappError(Exception):
         return f"{message} ({self.hint})" if self.hint else message
 
 
-def crossing_processes(error: BaseException) -> BaseException:
+def crossing_processes(error: BaseException, where: str) -> BaseException:
     """`error` made ready to be sent to another process, from inside its `except` block: a
-    bug (not an AuditappError) keeps where it happened as a note; an error that does not
-    survive pickling becomes a RuntimeError with its class name, text and notes."""
+    bug (not an AuditappError) keeps where it happened as a note ("in `where`: traceback");
+    an error that does not survive pickling becomes a RuntimeError with its class name, text
+    and notes."""
     import pickle  # here: every module imports this one, few ever send an error anywhere
     import traceback
 
     if not isinstance(error, AuditappError):
-        error.add_note(f"in the process of its own:\n{traceback.format_exc()}")
+        error.add_note(f"in {where}:\n{traceback.format_exc()}")
     try:
         pickle.loads(pickle.dumps(error))  # noqa: S301 - bytes we just made, to test them
     except Exception:

@@ -10,15 +10,17 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from auditapp.evidence import EvidenceError
-from auditapp.progress import Cancelled, NoProgress
-from auditapp.services import early_archives
+from auditapp.progress import Cancelled, NoProgress, Progress
+from auditapp.services import early_archives, gather
 from auditapp.services.early_archives import _Threaded, _Worker
 from auditapp.services.gather import read_archive
 from tests.catalog.layers import f
@@ -75,6 +77,54 @@ def test_the_workers_errors_are_those_gather_raises(tmp_path: Path) -> None:
         _Worker([notes]).result(notes, NoProgress())
     assert str(from_worker.value) == str(in_process.value)
     assert str(notes) in str(from_worker.value)
+
+
+def test_each_archive_has_its_own_outcome(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bad archive among good ones, a result that cannot be handed over, and a worker that
+    dies half way: each archive gets its own answer, and the errors name the archive."""
+    bad, good, odd, fatal, never = (tmp_path / f"{n}.tar" for n in "abcde")
+
+    def read_archive(path: Path, progress: Progress) -> list[object]:  # runs in the worker
+        if path == bad:
+            raise EvidenceError(f"{path} is not a readable image archive: bad header")
+        if path == odd:
+            return [threading.Lock()]  # cannot be pickled
+        if path == fatal:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return []
+
+    monkeypatch.setattr(gather, "read_archive", read_archive)  # the fork inherits it
+    worker = _Worker([bad, good, odd, fatal, never])
+    assert worker.result(good, NoProgress()) == []
+    with pytest.raises(EvidenceError, match=f"{bad} is not a readable image archive"):
+        worker.result(bad, NoProgress())
+    with pytest.raises(RuntimeError, match=f"the inventory of {odd} could not be handed over"):
+        worker.result(odd, NoProgress())
+    for pending in (fatal, never):
+        with pytest.raises(EvidenceError, match=f"SIGKILL\\) while it read {fatal}"):
+            worker.result(pending, NoProgress())
+
+
+def test_a_stopped_worker_removes_its_temporary_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+
+    def read_archive(path: Path, progress: Progress) -> list[object]:  # runs in the worker
+        with tempfile.TemporaryDirectory(dir=scratch) as copy:
+            (Path(copy) / "rpmdb.sqlite").write_bytes(b"a copy")
+            time.sleep(60)
+        return []
+
+    monkeypatch.setattr(gather, "read_archive", read_archive)
+    worker = _Worker([tmp_path / "image.tar"])
+    deadline = time.monotonic() + 30
+    while not list(scratch.glob("*/rpmdb.sqlite")):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    worker.cancel()
+    assert list(scratch.iterdir()) == []
 
 
 def _fifo(tmp_path: Path) -> Path:
@@ -161,8 +211,8 @@ def test_where_it_cannot_fork_the_archives_are_hashed_on_threads_instead(
 
 
 def test_ctrl_c_while_the_command_starts_ends_both_processes(archive: Path, tmp_path: Path) -> None:
-    """SIGINT as soon as the worker exists, while the command still imports: exit 130 with
-    one line and no traceback, the worker gone, nothing written."""
+    """Ctrl-C (SIGINT to the process group) as soon as the worker exists, while the command
+    still imports: exit 130 with one line and no traceback, the worker gone, nothing written."""
     database = tmp_path / "audit.sqlite3"
     child = subprocess.Popen(
         [
@@ -176,6 +226,7 @@ def test_ctrl_c_while_the_command_starts_ends_both_processes(archive: Path, tmp_
             str(archive),
         ],
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal has it
+        start_new_session=True,  # its own process group, which Ctrl-C signals as a whole
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -186,7 +237,7 @@ def test_ctrl_c_while_the_command_starts_ends_both_processes(archive: Path, tmp_
             assert child.poll() is None, child.communicate()
             assert time.monotonic() < deadline
             time.sleep(0.002)
-        child.send_signal(signal.SIGINT)
+        os.killpg(child.pid, signal.SIGINT)  # the worker too: it leaves it to the command
         out, err = child.communicate(timeout=30)
     finally:
         child.kill()

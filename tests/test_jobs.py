@@ -93,10 +93,11 @@ def test_errors_that_cannot_cross_to_the_parent_keep_their_class_and_text() -> N
     try:
         raise Odd(1, 2)
     except Odd as odd:
-        error = crossing_processes(odd)
+        error = crossing_processes(odd, "the job's process")
     assert type(error) is RuntimeError and str(error) == "Odd: odd 1 2"
-    assert "raise Odd(1, 2)" in "".join(error.__notes__)  # where the bug happened
-    kept = crossing_processes(Cancelled("cancelled; nothing was stored"))
+    assert "in the job's process:" in error.__notes__[0]
+    assert "raise Odd(1, 2)" in error.__notes__[0]  # where the bug happened
+    kept = crossing_processes(Cancelled("cancelled; nothing was stored"), "the job's process")
     assert isinstance(kept, Cancelled) and not getattr(kept, "__notes__", None)
 
 

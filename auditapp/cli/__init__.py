@@ -42,8 +42,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if paused:
             gc.enable()
-        for early in started.values():
-            early.cancel()  # a no-op once collected; otherwise its reading ends
+        try:
+            for early in started.values():
+                early.cancel()  # a no-op once collected; otherwise its reading ends
+        except KeyboardInterrupt:  # Ctrl-C again: the kernel stops the worker as we leave
+            pass
 
 
 def _archives_to_collect(arguments: list[str]) -> list[str]:

@@ -5,13 +5,15 @@ An image archive is checked twice over: its own digest (provenance) and each lay
 thread hashes the whole file while a helper thread hashes the ranges (hashlib works outside the
 GIL), and whoever calls runs beside both.
 
-The bytes are hashed where they lie, in windows of the file mapped into memory a few at a time,
-not copied into buffers first: on a 750 MB archive the copies cost about as much CPU as one of
-the two hashes. A window is unmapped once both hashes are past it, so memory stays a few
-windows. Where a file cannot be mapped (a pipe, some network file systems) it is read into a
-few reused buffers instead. A file that shrinks while it is hashed ends there, as a read would;
-the size is checked before each window, which leaves only the window in hand exposed (the
-kernel stops a process that touches mapped pages cut off by a truncation under it).
+Where `map_files()` allows it, the bytes are hashed where they lie, in windows of the file
+mapped into memory a few at a time, not copied into buffers first: on a 750 MB archive the
+copies cost about as much CPU as one of the two hashes. A window is unmapped once both hashes
+are past it, so memory stays a few windows. Otherwise, and where a file cannot be mapped (a
+pipe, some network file systems), it is read into a few reused buffers. A file that shrinks
+while it is hashed ends there, as a read would: the size is checked before each window. The
+windows already mapped (up to `IN_FLIGHT`) stay exposed, though: a truncation that cuts into one
+(`docker save -o` over the same file does) makes the kernel end the process with SIGBUS, with
+no word of its own. That is why mapping is for processes whose end another process reports.
 """
 
 from __future__ import annotations
@@ -29,6 +31,16 @@ from dataclasses import dataclass
 WINDOW = 8 * 1024 * 1024  # bytes mapped at a time (a multiple of mmap.ALLOCATIONGRANULARITY)
 CHUNK = 4 * 1024 * 1024  # bytes read at a time where the file cannot be mapped
 IN_FLIGHT = 3  # windows or buffers: the reader may run two ahead of the range hasher
+
+
+_mapping = False  # see map_files
+
+
+def map_files(allowed: bool = True) -> None:
+    """Let this process hash from mapped windows (see above): only a process whose sudden end
+    is reported by another, such as a worker or a job's process."""
+    global _mapping
+    _mapping = allowed
 
 
 class DigestCancelled(Exception):
@@ -72,7 +84,7 @@ def file_digests(
             except BaseException as error:  # handed to the reading thread, raised there
                 failure.append(error)
             finally:
-                chunk.release()  # always, so the reader never waits for a slot forever
+                _release(chunk, failure)  # always, so the reader never waits for a slot
 
     helper = threading.Thread(target=hash_ranges, name="range-sha256", daemon=True)
     helper.start()
@@ -100,6 +112,13 @@ def file_digests(
     )
 
 
+def _release(chunk: _Chunk, failure: list[BaseException]) -> None:
+    try:
+        chunk.release()
+    except BaseException as error:  # e.g. a view still exported: the reader raises it
+        failure.append(error)
+
+
 def range_digest(
     path: str, start: int, length: int, cancelled: Callable[[], bool] = lambda: False
 ) -> str | None:
@@ -124,7 +143,9 @@ def _chunks(
     slots = threading.Semaphore(IN_FLIGHT)
     fd = handle.fileno()
     position = start
-    mapped = stat.S_ISREG(os.fstat(fd).st_mode)  # a pipe or a device is read, never mapped
+    mapped = _mapping and stat.S_ISREG(os.fstat(fd).st_mode)  # a pipe or device is read
+    if not mapped and start:
+        handle.seek(start)  # a file that cannot seek fails here, as it should
     buffers: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
     while True:
         if cancelled():
@@ -166,9 +187,11 @@ def _mapped_chunk(
     view = memoryview(window)[skip:]
 
     def release() -> None:
-        view.release()  # the last view over the window, so it can be unmapped
-        window.close()
-        slots.release()
+        try:
+            view.release()  # the last view over the window, so it can be unmapped
+            window.close()
+        finally:
+            slots.release()  # whatever happened, so the reader never waits for ever
 
     return _Chunk(view, position, release)
 
@@ -183,8 +206,10 @@ def _read_chunk(
     view = memoryview(buffer)[:count]
 
     def release() -> None:
-        view.release()
-        buffers.put(buffer)
-        slots.release()
+        try:
+            view.release()
+            buffers.put(buffer)
+        finally:
+            slots.release()
 
     return _Chunk(view, position, release)

@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from auditapp.gui.progress_bridge import ProgressBridge
-from auditapp.services.jobs import Job, child_main, niceness_below_me, run_in_background
+from auditapp.services.jobs import Job, niceness_below_me, process_main, run_in_background
 
 OnSuccess = Callable[[Any], None]
 OnFailure = Callable[[Exception], None]
@@ -63,7 +63,7 @@ class ProcessRunner(QObject):
         messages = self._context.Queue()
         cancel = self._context.Event()
         process = self._context.Process(
-            target=child_main, args=(job, messages, cancel), name=f"auditapp: {label}"
+            target=process_main, args=(job, messages, cancel), name=f"auditapp: {label}"
         )
         process.daemon = True  # never outlives the window
         process.start()

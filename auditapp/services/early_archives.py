@@ -5,23 +5,29 @@ opening the database, none of which reading an archive needs. So `start` runs be
 imports and sets each archive going:
 
 - on Linux, in one process forked for all of them while the interpreter is still
-  single-threaded and has imported next to nothing: it hashes each archive and takes the
-  inventory of its images on the other CPU while this process imports, and sends back what it
-  found (or the error it met) with its progress on the way;
-- elsewhere (or when threads already run, where forking is unsafe), on threads of this process
-  that hash each archive while the imports run; the inventory then happens in `result`.
+  single-threaded and has imported next to nothing: it hashes each archive (from mapped
+  windows: a crash of the worker is reported here) and takes the inventory of its images on the
+  other CPU while this process imports, and sends back each archive's result or error as soon
+  as it has it, with its progress on the way;
+- elsewhere, when threads already run (forking is unsafe then) or when no process can be
+  forked, on threads of this process that hash each archive while the imports run; the
+  inventory then happens in `result`.
 
-Either way `result(path)` returns exactly what `gather` would have found itself, or raises what
-it would have raised. The worker does nothing but read: it opens no database and writes no
-file, so stopping it at any moment loses nothing; it is killed when this process ends.
+Either way `result(path)` returns what `gather` would have found itself, or raises the error it
+would have raised (one that cannot be pickled arrives as a RuntimeError with the same text).
+The worker opens no database and writes nothing but the temporary copies some catalogers make
+(an rpm database), which it removes when stopped: `cancel` asks it to stop (SIGTERM) and kills
+it only if it has not within a second; if this process dies, the kernel sends it SIGTERM too.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -36,7 +42,11 @@ if TYPE_CHECKING:
     from auditapp.services.gather import ImageResult
 
 POLL_S = 0.1  # how often a wait for the worker asks whether it was cancelled
+STOP_GRACE_S = 1.0  # a worker asked to stop that is still there after this is killed
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent ends
+WORKER = "the process reading the archives"
+
+Outcome = tuple[str, Any]  # ("ok", [ImageResult, ...]) or ("error", exception)
 
 
 class EarlyArchive(Protocol):
@@ -56,8 +66,12 @@ def start(paths: Sequence[str]) -> dict[Path, EarlyArchive]:
     if not wanted:
         return {}
     if _can_fork():
-        worker = _Worker(wanted)
-        return dict.fromkeys(wanted, worker)
+        try:
+            worker = _Worker(wanted)
+        except OSError:  # no process or pipe to be had (a limit): threads will do
+            pass
+        else:
+            return dict.fromkeys(wanted, worker)
     started: dict[Path, EarlyArchive] = {}
     for path in wanted:
         threaded = _Threaded.open(path)
@@ -99,8 +113,8 @@ class _Threaded:
 
 class _Worker:
     """One forked process reading every archive in turn. Messages on the pipe:
-    ("start", label, total), ("advance", steps), ("message", text), then
-    ("done", {path: ("ok", results) | ("error", exception)})."""
+    ("start", label, total), ("advance", steps), ("message", text), and for each archive once
+    it is read ("result", path, outcome)."""
 
     def __init__(self, paths: list[Path]) -> None:
         from multiprocessing import Pipe
@@ -115,11 +129,12 @@ class _Worker:
         self._pid: int | None = pid
         self._paths = paths
         self._receiver = receiver
-        self._outcomes: dict[Path, tuple[str, Any]] | None = None
+        self._outcomes: dict[Path, Outcome] = {}
 
     def result(self, path: Path, progress: Progress) -> list[ImageResult]:
-        outcomes = self._wait(progress)
-        kind, value = outcomes[path]
+        while path not in self._outcomes:
+            self._receive(progress)
+        kind, value = self._outcomes[path]
         if kind == "error":
             raise value
         results: list[ImageResult] = value
@@ -127,31 +142,31 @@ class _Worker:
 
     def cancel(self) -> None:
         if self._pid is not None:
-            _kill(self._pid)
+            _stop(self._pid)
             self._pid = None
         self._receiver.close()
 
-    def _wait(self, progress: Progress) -> dict[Path, tuple[str, Any]]:
-        while self._outcomes is None:
-            check_cancelled(progress)  # raises; the caller's cancel() then stops the worker
+    def _receive(self, progress: Progress) -> None:
+        """Wait for the worker's next message and take it in."""
+        check_cancelled(progress)  # raises; the caller's cancel() then stops the worker
+        try:
             if not self._receiver.poll(POLL_S):
-                continue
-            try:
-                message = self._receiver.recv()
-            except (EOFError, OSError):  # it ended without a word: say how
-                self._outcomes = self._stopped()
-                break
-            kind = message[0]
-            if kind == "done":
-                self._outcomes = message[1]
+                return
+            message = self._receiver.recv()
+        except (EOFError, OSError):  # it ended without a word, or was stopped: say so
+            self._fail_the_rest()
+            return
+        kind = message[0]
+        if kind == "result":
+            self._outcomes[message[1]] = message[2]
+            if len(self._outcomes) == len(self._paths):
                 self._reap()
-            elif kind == "start":
-                progress.start(message[1], message[2])
-            elif kind == "advance":
-                progress.advance(message[1])
-            elif kind == "message":
-                progress.message(message[1])
-        return self._outcomes
+        elif kind == "start":
+            progress.start(message[1], message[2])
+        elif kind == "advance":
+            progress.advance(message[1])
+        elif kind == "message":
+            progress.message(message[1])
 
     def _reap(self) -> None:
         if self._pid is not None:
@@ -159,22 +174,30 @@ class _Worker:
             self._pid = None
         self._receiver.close()
 
-    def _stopped(self) -> dict[Path, tuple[str, Any]]:
+    def _fail_the_rest(self) -> None:
+        """Every archive without an outcome gets the error that names the one being read."""
         from auditapp.evidence.errors import EvidenceError
 
-        status = os.waitpid(self._pid, 0)[1] if self._pid is not None else 0
-        self._pid = None
+        pending = [p for p in self._paths if p not in self._outcomes]
+        how = "was stopped before it finished"
+        if self._pid is not None:
+            status = os.waitpid(self._pid, 0)[1]
+            self._pid = None
+            if os.WIFSIGNALED(status):
+                number = os.WTERMSIG(status)
+                how = f"was stopped by signal {number} ({signal.Signals(number).name})"
+            else:
+                how = f"ended with exit status {os.waitstatus_to_exitcode(status)}"
         self._receiver.close()
-        if os.WIFSIGNALED(status):
-            number = os.WTERMSIG(status)
-            how = f"was stopped by signal {number} ({signal.Signals(number).name})"
-        else:
-            how = f"ended with exit status {os.waitstatus_to_exitcode(status)}"
         error = EvidenceError(
-            f"the process reading {', '.join(map(str, self._paths))} {how} before it finished",
-            hint="if an archive changed while it was read, collect it again",
+            f"{WORKER} {how} while it read {pending[0]}",
+            hint="if the archive changed while it was read, collect it again",
         )
-        return dict.fromkeys(self._paths, ("error", error))
+        self._outcomes.update(dict.fromkeys(pending, ("error", error)))
+
+
+class _StopAsked(BaseException):
+    """SIGTERM in the worker: unwind (temporary files go) and exit."""
 
 
 def _work(paths: list[Path], sender: Connection, parent: int) -> None:
@@ -182,32 +205,55 @@ def _work(paths: list[Path], sender: Connection, parent: int) -> None:
     status = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+        signal.signal(signal.SIGTERM, _stop_asked)
+        _die_with(parent)
         quiet = os.open(os.devnull, os.O_RDWR)  # the parent's output is not the worker's
         for fd in (0, 1):
             os.dup2(quiet, fd)
-        _die_with(parent)
+        gc.freeze()  # what the parent made before the fork: never walked again
+        gc.enable()  # main() paused it for its imports; the worker does not resume it there
+        from auditapp.formats.digests import map_files
         from auditapp.services.gather import read_archive
 
+        map_files()  # a crash under a mapped window ends this process, which the parent reports
         progress = _Relay(sender)
-        outcomes: dict[Path, tuple[str, Any]] = {}
         for path in paths:
             try:
-                outcomes[path] = ("ok", read_archive(path, progress))
+                outcome: Outcome = ("ok", read_archive(path, progress))
+            except _StopAsked:
+                raise
             except BaseException as error:  # the parent raises it where gather would
-                outcomes[path] = ("error", crossing_processes(error))
-        sender.send(("done", outcomes))
+                outcome = ("error", crossing_processes(error, WORKER))
+            _send_result(sender, path, outcome)
+    except _StopAsked:
+        status = 1
     except BaseException:  # the parent reports a worker that ends without a word
+        import traceback
+
+        traceback.print_exc()  # to the parent's stderr: what went wrong, for a bug report
         status = 1
     finally:
         os._exit(status)  # never the parent's clean-up: its database, its files
 
 
+def _send_result(sender: Connection, path: Path, outcome: Outcome) -> None:
+    try:
+        sender.send(("result", path, outcome))
+    except Exception as error:  # a result that cannot be pickled: say so, for this archive
+        failed = RuntimeError(f"the inventory of {path} could not be handed over: {error}")
+        sender.send(("result", path, ("error", failed)))
+
+
+def _stop_asked(signum: int, frame: object) -> None:
+    raise _StopAsked
+
+
 def _die_with(parent: int) -> None:
-    """Be killed when the parent ends, however it ends (Linux's prctl)."""
+    """Be told to stop when the parent ends, however it ends (Linux's prctl)."""
     import ctypes
 
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != parent:  # it ended before we asked
         os._exit(1)
 
@@ -228,9 +274,16 @@ class _Relay(NoProgress):
         self._sender.send(("message", text))
 
 
-def _kill(pid: int) -> None:
+def _stop(pid: int) -> None:
+    """Ask the worker to stop; kill it if it has not within STOP_GRACE_S. Reaped either way."""
     try:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_S
+        while os.waitpid(pid, os.WNOHANG) == (0, 0):
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return
+            time.sleep(0.01)
     except (ProcessLookupError, ChildProcessError):
         pass

@@ -6,7 +6,7 @@ hundreds of milliseconds at a time. In a child process the work has its own inte
 child opens the same database by URL (SQLite in WAL mode and PostgreSQL both take a second
 connection), reports progress and its outcome over a queue, and reads a cancel flag.
 
-This module knows no Qt: `child_main` is what the child runs, `run_job` the same work in the
+This module knows no Qt: `process_main` is what the child runs, `run_job` the same work in the
 calling process (for tests and the command line).
 """
 
@@ -137,6 +137,15 @@ def niceness_below_me() -> int:
     return min(19, max(BACKGROUND_NICENESS, os.getpriority(os.PRIO_PROCESS, 0) + 5))
 
 
+def process_main(job: Job, queue: Sender, cancel: Flag) -> None:
+    """What a job's process runs: `child_main`, hashing archives from mapped windows (the
+    window reports a job's process that ends without a word; see formats.digests)."""
+    from auditapp.formats.digests import map_files
+
+    map_files()
+    child_main(job, queue, cancel)
+
+
 def child_main(job: Job, queue: Sender, cancel: Flag) -> None:
     """The child process: run the job, then put ("done", result) or ("failed", error)."""
     run_in_background()  # in case the window could not (it also goes lower when it is niced)
@@ -144,7 +153,7 @@ def child_main(job: Job, queue: Sender, cancel: Flag) -> None:
         result = run_job(job, QueueProgress(queue, cancel))
         _round_trip(result)  # the queue pickles in a thread of its own, which fails silently
     except BaseException as error:  # whatever it is, the parent must hear of it
-        queue.put(("failed", crossing_processes(error)))
+        queue.put(("failed", crossing_processes(error, "the job's process")))
     else:
         queue.put(("done", result))
 

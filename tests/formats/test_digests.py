@@ -1,8 +1,9 @@
 """Digests of a file and of ranges in it from one pass, against hashlib on the same bytes.
 
-Every test runs twice: over windows mapped into memory (the usual way), and over reads into
-buffers (where a file system cannot map the file). Windows and chunks are made tiny, so ranges
-start, end and span inside and across them.
+Every test runs three ways: over windows mapped into memory (in a process that allows it),
+over reads into buffers (the default), and over reads where mapping is allowed but the file
+system cannot map the file. Windows and chunks are made tiny, so ranges start, end and span
+inside and across them.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import mmap
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,19 +25,28 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@pytest.fixture(params=["mapped", "read"])
+@pytest.fixture(params=["mapped", "read", "unmappable"])
 def unit(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
     """Bytes per window or chunk, in the mode of this run."""
+    monkeypatch.setattr(digests, "_mapping", request.param != "read")
     if request.param == "mapped":
         monkeypatch.setattr(digests, "WINDOW", mmap.ALLOCATIONGRANULARITY)
         return mmap.ALLOCATIONGRANULARITY
+    if request.param == "unmappable":
 
-    def cannot_map(*args: Any, **kwargs: Any) -> mmap.mmap:
-        raise OSError(errno.ENODEV, "this file system cannot map files")
+        def cannot_map(*args: Any, **kwargs: Any) -> mmap.mmap:
+            raise OSError(errno.ENODEV, "this file system cannot map files")
 
-    monkeypatch.setattr(mmap, "mmap", cannot_map)
+        monkeypatch.setattr(mmap, "mmap", cannot_map)
     monkeypatch.setattr(digests, "CHUNK", 1000)
     return 1000
+
+
+def test_mapping_is_off_unless_a_process_allows_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert digests._mapping is False  # a crash under a mapped window would go unreported
+    monkeypatch.setattr(digests, "_mapping", False)
+    digests.map_files()
+    assert digests._mapping is True
 
 
 def test_the_file_and_its_ranges(tmp_path: Path, unit: int) -> None:
@@ -112,3 +123,15 @@ def test_a_file_that_shrinks_while_hashed_ends_there(tmp_path: Path, unit: int) 
 def test_a_file_that_cannot_be_read(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         file_digests(str(tmp_path / "missing"), [(0, 1)])
+
+
+def test_a_range_of_a_pipe_is_refused_not_taken_from_its_start(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    writer = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)  # so opening it to read does not wait
+    try:
+        os.write(writer, b"0123456789abcdef")
+        with pytest.raises(OSError, match="seek"):
+            range_digest(str(fifo), 10, 5)
+    finally:
+        os.close(writer)
