@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from auditapp.catalog.imagefs import ImageScanner, MergedImage, ScanLimits
+from auditapp.catalog.imagefs import ImageScanner, ScanLimits
 from auditapp.catalog.interface import CatalogResult, ImageFiles, OsRelease, ReadPlan
+from auditapp.catalog.merged import MergedImage
 from tests.catalog.layers import d, f, hard, layer, sym
 
 

@@ -8,8 +8,9 @@ import tarfile
 
 import pytest
 
-from auditapp.catalog.imagefs import ImageScanner, MergedImage, _normal
+from auditapp.catalog.imagefs import ImageScanner
 from auditapp.catalog.interface import CatalogResult, ImageFiles, OsRelease, ReadPlan
+from auditapp.catalog.merged import MergedImage, normal_path
 from tests.catalog.layers import Entry, d, f, hard, layer, sym
 
 _WORDS = ["a", "b", "c", "a-b", "a.b", "lib", "bin"]
@@ -49,7 +50,7 @@ def _reference(layers: list[tuple[str, list[Entry]]]) -> View:
     for digest, entries in layers:
         added, deletions, opaque = [], [], []
         for entry in entries:
-            path = _normal(entry.name)
+            path = normal_path(entry.name)
             if not path:
                 continue
             head, _, base = path.rpartition("/")
