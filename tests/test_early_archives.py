@@ -260,3 +260,36 @@ def _children(pid: int) -> list[int]:
         if int(fields[1]) == pid:
             found.append(int(stat.parent.name))
     return found
+
+
+def test_a_file_named_twice_is_read_once(
+    archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    link = tmp_path / "link.tar"
+    link.symlink_to(archive)
+    hard = tmp_path / "hard.tar"
+    os.link(archive, hard)
+    relative = Path(os.path.relpath(archive))
+    missing = tmp_path / "missing.tar"
+    named = [archive, relative, link, missing, hard, missing]
+    assert early_archives.distinct_files(named) == [archive, missing]
+
+    started = early_archives.start([str(p) for p in named])
+    try:
+        assert list(started) == [archive]
+    finally:
+        for early in started.values():
+            early.cancel()
+
+    reads: list[Path] = []
+    real = gather.read_archive
+
+    def counted(path: Path, progress: Progress) -> list[gather.ImageResult]:
+        reads.append(path)
+        return real(path, progress)
+
+    monkeypatch.setattr(gather, "read_archive", counted)
+    request = gather.CollectRequest(archives=(archive, relative, link, hard))
+    gathered = gather.gather(request, NoProgress())
+    assert reads == [archive]
+    assert len(gathered.images) == 1

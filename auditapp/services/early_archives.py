@@ -28,7 +28,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -62,7 +62,7 @@ class EarlyArchive(Protocol):
 def start(paths: Sequence[str]) -> dict[Path, EarlyArchive]:
     """Set every archive of `paths` going; anything that is no file or folder is left out
     (opening it later, where it always was opened, reports why)."""
-    wanted = list(dict.fromkeys(p for p in map(Path, paths) if p.is_file() or p.is_dir()))
+    wanted = [p for p in distinct_files(map(Path, paths)) if p.is_file() or p.is_dir()]
     if not wanted:
         return {}
     if _can_fork():
@@ -78,6 +78,23 @@ def start(paths: Sequence[str]) -> dict[Path, EarlyArchive]:
         if threaded is not None:
             started[path] = threaded
     return started
+
+
+def distinct_files(paths: Iterable[Path]) -> list[Path]:
+    """`paths` in order, less any that names a file already named (another spelling of its
+    path, a link to it), so that it is read once. A path that cannot be looked at stays."""
+    seen: set[object] = set()
+    kept: list[Path] = []
+    for path in paths:
+        try:
+            info = path.stat()
+            key: object = (info.st_dev, info.st_ino)
+        except (OSError, ValueError):  # missing, unreadable, a NUL: reading it says why
+            key = str(path.absolute())
+        if key not in seen:
+            seen.add(key)
+            kept.append(path)
+    return kept
 
 
 def _can_fork() -> bool:

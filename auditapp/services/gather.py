@@ -19,10 +19,10 @@ from auditapp.evidence.archive import ArchivedImage, ArchiveVerification, ImageA
 from auditapp.evidence.engine_snapshot import EngineObject, EngineSnapshot, redact_image
 from auditapp.evidence.redaction import SecretFinding
 from auditapp.progress import Progress, check_cancelled
+from auditapp.services.early_archives import EarlyArchive, distinct_files
 
 if TYPE_CHECKING:  # PyYAML and the compose model only when compose files are collected
     from auditapp.evidence.compose_model import ComposeProject
-    from auditapp.services.early_archives import EarlyArchive
 
 SCAN_SECONDS = 900  # wall-time cap for reading one image
 
@@ -73,7 +73,7 @@ def gather(
     with tempfile.TemporaryDirectory(prefix="auditapp-collect-") as scratch:
         if request.engine or request.images:
             _from_engine(request, gathered, Path(scratch), progress)
-        for path in request.archives:
+        for path in distinct_files(request.archives):  # the same rule as `started`'s
             check_cancelled(progress)
             early = started.get(path)
             found = early.result(path, progress) if early else read_archive(path, progress)
