@@ -35,8 +35,10 @@ from auditapp.vulns.abandonment import (
     DEFAULT_PYPI_BASE,
     DEFAULT_TIMEOUT,
     MAX_BYTES,
-    SIGNAL_KINDS,
     AbandonmentChecker,
+)
+from auditapp.vulns.abandonment_result import (
+    SIGNAL_KINDS,
     AbandonmentError,
     AbandonmentResult,
     PackageCheck,

@@ -5,28 +5,40 @@ longer than an age limit, and projects the registry itself marks archived.
 Online and opt-in: the caller passes the session, base URLs and limits. Only the registries are
 asked (never GitHub or a project's own site). A check returns everything or raises
 `AbandonmentError`; a package a registry does not know is data (`PackageCheck.outcome`).
+What a check finds is `abandonment_result`; how the answers are read, `abandonment_answers`.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
-from typing import Any, Literal
-from urllib.parse import quote, urlsplit
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import UTC, datetime
+from urllib.parse import quote
 
 import requests
-from packaging.version import InvalidVersion, Version
 
-from auditapp.errors import AuditappError
+from auditapp.vulns.abandonment_answers import (
+    _decode,
+    _dict,
+    _files,
+    _kind,
+    _npm_repository,
+    _pypi_repository,
+    _release_key,
+    _text,
+)
+from auditapp.vulns.abandonment_result import (
+    AbandonmentError,
+    AbandonmentResult,
+    PackageCheck,
+    PackageRef,
+    Signal,
+    SignalKind,
+)
 from auditapp.vulns.http_fetch import FetchFailure, GaveUp, fetch
 
-SignalKind = Literal["deprecated", "yanked", "stale", "archived"]
-Outcome = Literal["checked", "not-found", "skipped"]
-SIGNAL_KINDS: tuple[SignalKind, ...] = ("yanked", "deprecated", "archived", "stale")  # urgent first
 DEFAULT_NPM_BASE = "https://registry.npmjs.org"
 DEFAULT_PYPI_BASE = "https://pypi.org"
 DEFAULT_MAX_AGE_DAYS = 730
@@ -34,117 +46,11 @@ DEFAULT_TIMEOUT = 20.0
 MAX_BYTES = 32 * 1024 * 1024  # the abbreviated npm document of a busy package is a few MB
 TRIES = 3
 MAX_REDIRECTS = 3
-DOCUMENT_FORMAT = 1
 # npm's abbreviated ("corgi") document is far smaller and still carries `deprecated`.
 _NPM_ACCEPT = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8"
 _SIMPLE_ACCEPT = "application/vnd.pypi.simple.v1+json"
 _NPM_NAME = re.compile(r"(?:@[a-z0-9~-][a-z0-9._~-]*/)?[a-z0-9~-][a-z0-9._~-]*\Z", re.IGNORECASE)
 _PYPI_NAME = re.compile(r"[A-Z0-9](?:[A-Z0-9._-]*[A-Z0-9])?\Z", re.IGNORECASE)
-_REPO_KEYS = {"source", "sourcecode", "repository", "repo", "code", "github", "gitlab", "git"}
-_REPO_HOSTS = {"github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "git.sr.ht"}
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
-
-
-class AbandonmentError(AuditappError):
-    """A registry answer that cannot be fetched or trusted; nothing is stored."""
-
-
-@dataclass(frozen=True)
-class Signal:
-    """What a registry says about an installed package: `kind` and the registry's own words."""
-
-    ecosystem: str  # "npm" or "pypi"
-    name: str
-    version: str
-    kind: SignalKind
-    detail: str
-    source_url: str
-    fetched_at: datetime
-
-
-@dataclass(frozen=True, order=True)
-class PackageRef:
-    """A package to ask about; with a `skip_reason` it is recorded, not asked."""
-
-    ecosystem: str
-    name: str
-    version: str
-    skip_reason: str = ""
-
-
-@dataclass(frozen=True)
-class PackageCheck:
-    """What the registry said about one package: "checked", "not-found" (the registry does not
-    hold it: private or unpublished) or "skipped" (not asked), with the reason in `note`."""
-
-    ecosystem: str
-    name: str
-    version: str
-    outcome: Outcome
-    source_url: str
-    fetched_at: datetime
-    signals: tuple[Signal, ...] = ()
-    newest_release: date | None = None  # PyPI: the newest release that is not yanked
-    repository: str = ""  # the source repository the registry names, never visited
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class AbandonmentResult:
-    """One refresh: every package asked about, when, from which registries."""
-
-    checks: tuple[PackageCheck, ...]
-    fetched_at: datetime
-    npm_base: str
-    pypi_base: str
-    max_age_days: int
-
-    @property
-    def signals(self) -> tuple[Signal, ...]:
-        return tuple(s for check in self.checks for s in check.signals)
-
-    def to_document(self) -> dict[str, Any]:
-        """The evidence: all signals, and what was asked of which registry, as plain JSON."""
-        return {
-            "format": DOCUMENT_FORMAT,
-            "fetched_at": self.fetched_at.isoformat(),
-            "sources": {"npm": self.npm_base, "pypi": self.pypi_base},
-            "max_age_days": self.max_age_days,
-            "signals": [
-                {
-                    "ecosystem": s.ecosystem,
-                    "name": s.name,
-                    "version": s.version,
-                    "kind": s.kind,
-                    "detail": s.detail,
-                    "source_url": s.source_url,
-                    "fetched_at": s.fetched_at.isoformat(),
-                }
-                for s in self.signals
-            ],
-            "packages": [
-                {
-                    "ecosystem": c.ecosystem,
-                    "name": c.name,
-                    "version": c.version,
-                    "outcome": c.outcome,
-                    "source_url": c.source_url,
-                    "fetched_at": c.fetched_at.isoformat(),
-                    "newest_release": c.newest_release.isoformat() if c.newest_release else None,
-                    "repository": c.repository,
-                    "note": c.note,
-                }
-                for c in self.checks
-            ],
-        }
-
-    @classmethod
-    def from_document(cls, document: object, where: str) -> AbandonmentResult:
-        """A result stored by `to_document`; anything else is an AbandonmentError."""
-        # Imported here: the reader builds these classes, so it imports this module.
-        from auditapp.vulns.abandonment_document import result_from_document
-
-        return result_from_document(document, where)
 
 
 class AbandonmentChecker:
@@ -330,120 +236,7 @@ class AbandonmentChecker:
         return answer.body if answer.status == 200 else None
 
 
-# ---- reading answers ---------------------------------------------------------------------------
-
-
 def _fetch_error(failure: FetchFailure) -> AbandonmentError:
     if isinstance(failure, GaveUp):
         return AbandonmentError(str(failure), hint="nothing was stored; try again later")
     return AbandonmentError(str(failure))
-
-
-def _decode(body: bytes, url: str) -> object:
-    def reject(constant: str) -> object:
-        raise ValueError(f"{constant} is not JSON")
-
-    try:
-        return json.loads(body.decode("utf-8"), parse_constant=reject)
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise AbandonmentError(f"{url} did not answer valid JSON: {str(error)[:200]}") from None
-
-
-def _kind(value: object) -> str:
-    return "null" if value is None else type(value).__name__
-
-
-def _dict(value: object, what: str, url: str = "") -> dict[str, Any]:
-    if not isinstance(value, dict):
-        message = f"{what} must be an object, not {_kind(value)}"
-        if url:
-            raise AbandonmentError(f"{url}: {message}")
-        raise ValueError(message)
-    return value
-
-
-def _str(value: object, what: str) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"{what} must be text, not {_kind(value)}")
-    return value
-
-
-def _instant(value: object) -> datetime:
-    moment = datetime.fromisoformat(_str(value, "a time"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _text(value: str, limit: int = 500) -> str:
-    """A registry's free text, safe to show on a terminal: no control characters, bounded."""
-    text = _CONTROL.sub(" ", value).strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _files(value: object, what: str, url: str) -> list[tuple[bool, str, date]]:
-    """(yanked, reason, upload day) of each file of one release."""
-    if not isinstance(value, list):
-        raise AbandonmentError(f"{url}: {what} must be a list of files, not {_kind(value)}")
-    files = []
-    for index, raw in enumerate(value):
-        item = _dict(raw, f"{what}[{index}]", url)
-        yanked, reason = item.get("yanked", False), item.get("yanked_reason")
-        uploaded = item.get("upload_time_iso_8601", item.get("upload_time"))
-        if not isinstance(yanked, bool) or not isinstance(reason, str | None):
-            raise AbandonmentError(f"{url}: {what}[{index}]: yanked must be true or false")
-        try:
-            day = _instant(uploaded).astimezone(UTC).date()
-        except (ValueError, TypeError):
-            raise AbandonmentError(
-                f"{url}: {what}[{index}]: upload time {str(uploaded)[:40]!r} is not a time"
-            ) from None
-        if not date(1990, 1, 1) <= day <= date(2100, 12, 31):
-            raise AbandonmentError(f"{url}: {what}[{index}]: upload time {day} is not plausible")
-        files.append((yanked, reason or "", day))
-    return files
-
-
-def _release_key(releases: Mapping[str, object], version: str) -> str | None:
-    """The release the installed version is: the same text, or the same PEP 440 version."""
-    if version in releases:
-        return version
-    try:
-        wanted = Version(version)
-    except InvalidVersion:
-        return None
-    for key in releases:
-        try:
-            if Version(key) == wanted:
-                return key
-        except InvalidVersion:
-            continue
-    return None
-
-
-def _repository_url(value: object) -> str:
-    if not isinstance(value, str) or len(value) > 500:
-        return ""
-    url = re.sub(r"^git\+", "", value.strip())
-    return url if re.match(r"https?://[^\s/]+", url) and not _CONTROL.search(url) else ""
-
-
-def _pypi_repository(info: Mapping[str, Any], url: str) -> str:
-    """The source repository among `info.project_urls` (by label, else by host)."""
-    urls = info.get("project_urls") or {}
-    if not isinstance(urls, dict):
-        raise AbandonmentError(f"{url}: info.project_urls must be an object")
-    labelled = [
-        (re.sub(r"[^a-z]", "", str(k).lower()), _repository_url(v)) for k, v in urls.items()
-    ]
-    for label, link in labelled:
-        if label in _REPO_KEYS and link:
-            return link
-    for link in [link for _, link in labelled] + [_repository_url(info.get("home_page"))]:
-        if link and (urlsplit(link).hostname or "") in _REPO_HOSTS:
-            return link
-    return ""
-
-
-def _npm_repository(value: object) -> str:
-    if isinstance(value, dict):
-        value = value.get("url")
-    return _repository_url(value)

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from auditapp.vulns.abandonment import (
+from auditapp.vulns.abandonment_answers import _dict, _instant, _kind, _str
+from auditapp.vulns.abandonment_result import (
     DOCUMENT_FORMAT,
     SIGNAL_KINDS,
     AbandonmentError,
@@ -15,10 +16,6 @@ from auditapp.vulns.abandonment import (
     Outcome,
     PackageCheck,
     Signal,
-    _dict,
-    _instant,
-    _kind,
-    _str,
 )
 
 

@@ -35,7 +35,8 @@ from auditapp.services.lifecycle import (
 from auditapp.services.workspace import Workspace
 from auditapp.store.blobs import put_blob, read_blob
 from auditapp.store.models import Evidence
-from auditapp.vulns.abandonment import AbandonmentChecker, AbandonmentError, PackageRef
+from auditapp.vulns.abandonment import AbandonmentChecker
+from auditapp.vulns.abandonment_result import AbandonmentError, PackageRef
 from tests.catalog.layers import Entry, f
 from tests.conftest import AUDITOR, OFFICER
 from tests.evidence.oci import oci_files, write_folder
