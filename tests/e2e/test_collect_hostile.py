@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -1017,12 +1018,13 @@ def test_ctrl_c_in_a_real_command_line(
         "TMPDIR": str(outside.scratch),
         "AUDITAPP_DB": str(sqlite_ws.db.sqlite_path),
     }
-    # the same archive under 20 names, read one after the other: the collect lasts long enough
-    # for the signal to find it gathering however loaded the machine is
+    # 20 copies of the archive (copies: a file named twice is read once), read one after the
+    # other: the collect lasts long enough for the signal to find it gathering however loaded
+    # the machine is
     copies = []
     for n in range(20):
         copy = outside.tmp_path / f"many-{n:02d}.tar"
-        os.link(many_entries, copy)
+        shutil.copyfile(many_entries, copy)
         copies += ["--archive", str(copy)]
     child = subprocess.Popen(
         [sys.executable, "-m", "auditapp", "collect", *copies],
