@@ -19,19 +19,17 @@ import requests
 from sqlalchemy import func, select
 
 from auditapp.progress import Cancelled, NoProgress
+from auditapp.services.abandonment_refresh import (
+    EVIDENCE_KIND,
+    RefreshSummary,
+    refresh_abandonment,
+)
 from auditapp.services.collect import collect
 from auditapp.services.components import ComponentEdit, add_component
 from auditapp.services.errors import PermissionDeniedError
 from auditapp.services.gather import CollectRequest
 from auditapp.services.journal import recent_entries, verify_journal
-from auditapp.services.lifecycle import (
-    EVIDENCE_KIND,
-    NO_SIGNALS,
-    LifecycleReport,
-    RefreshSummary,
-    lifecycle_report,
-    refresh_abandonment,
-)
+from auditapp.services.lifecycle import NO_SIGNALS, LifecycleReport, lifecycle_report
 from auditapp.services.workspace import Workspace
 from auditapp.store.blobs import put_blob, read_blob
 from auditapp.store.models import Evidence
