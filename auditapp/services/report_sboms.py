@@ -17,7 +17,7 @@ from sqlalchemy import select
 from auditapp.services.vex import VexView, list_dispositions
 from auditapp.services.workspace import Caller, Workspace, load_audit
 from auditapp.store.models import Component, Image, Package
-from auditapp.vulns.vex_documents import cyclonedx_terms
+from auditapp.vulns.vex_vocabulary import cyclonedx_terms
 
 if TYPE_CHECKING:
     from auditapp.report.sbom import SbomAnalysis, SbomPackage, SbomVulnerability

@@ -1,7 +1,8 @@
 """VEX use cases: officers' dispositions of one vulnerability on one package, kept per audit and
 journaled, imported from OpenVEX / CycloneDX documents and exported as CycloneDX VEX.
 
-The vocabulary and the reading of documents live in `auditapp.vulns.vex_documents`.
+The vocabulary, one statement checked and the reading of documents live in
+`auditapp.vulns.vex_vocabulary`, `vex_statements` and `vex_documents`.
 """
 
 from __future__ import annotations
@@ -25,21 +26,21 @@ from auditapp.store.models import Image, Package, VexStatement
 from auditapp.store.types import utcnow
 from auditapp.vulns import vex_documents
 from auditapp.vulns.vex_documents import (
-    MAX_DETAIL,
     MAX_DOCUMENT,
     MAX_PAIRS,
-    MAX_PURL,
-    MAX_VULN_ID,
-    Justification,
     SkippedStatement,
-    Statement,
-    UnusableStatement,
-    VexStatus,
-    canonical_purl,
-    cyclonedx_terms,
-    parse_decision,
     read_document,
 )
+from auditapp.vulns.vex_statements import (
+    MAX_DETAIL,
+    MAX_PURL,
+    MAX_VULN_ID,
+    Statement,
+    UnusableStatement,
+    canonical_purl,
+    parse_decision,
+)
+from auditapp.vulns.vex_vocabulary import Justification, VexStatus, cyclonedx_terms
 
 if TYPE_CHECKING:
     from auditapp.report.sbom import SbomAnalysis, SbomVulnerability

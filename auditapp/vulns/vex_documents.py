@@ -1,12 +1,5 @@
-"""VEX vocabulary, and OpenVEX / CycloneDX VEX documents read and checked into plain statements.
-
-One vocabulary is stored, OpenVEX's (CSAF and SPDX 3 use the same words). Status: affected,
-not_affected, fixed, under_investigation. A not_affected needs a justification, and only it has
-one: component_not_present, vulnerable_code_not_present, vulnerable_code_not_in_execute_path,
-vulnerable_code_cannot_be_controlled_by_adversary, inline_mitigations_already_exist.
-CycloneDX names are accepted and translated (`_FROM_CYCLONEDX_*`); export writes CycloneDX through
-a one-to-one table (`_CYCLONEDX_*`), so exporting and importing again gives the same dispositions.
-"""
+"""OpenVEX and CycloneDX VEX documents read whole: each statement checked (`vex_statements`),
+then used or skipped with its reason."""
 
 from __future__ import annotations
 
@@ -14,106 +7,27 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from packageurl import PackageURL
-
 from auditapp.errors import AuditappError
+from auditapp.vulns.vex_statements import (
+    Decision,
+    Statement,
+    UnusableStatement,
+    _shown,
+    canonical_purl,
+    parse_decision,
+)
+from auditapp.vulns.vex_vocabulary import Justification
 
 MAX_DOCUMENT = 8 * 1024 * 1024
 MAX_PAIRS = 100_000  # package/vulnerability pairs in one document
-MAX_PURL = 1000
-MAX_VULN_ID = 100  # the stored column's width
-MAX_DETAIL = 10_000
-
-
-class VexStatus(StrEnum):
-    AFFECTED = "affected"
-    NOT_AFFECTED = "not_affected"
-    FIXED = "fixed"
-    UNDER_INVESTIGATION = "under_investigation"
-
-
-class Justification(StrEnum):
-    COMPONENT_NOT_PRESENT = "component_not_present"
-    VULNERABLE_CODE_NOT_PRESENT = "vulnerable_code_not_present"
-    VULNERABLE_CODE_NOT_IN_EXECUTE_PATH = "vulnerable_code_not_in_execute_path"
-    VULNERABLE_CODE_CANNOT_BE_CONTROLLED_BY_ADVERSARY = (
-        "vulnerable_code_cannot_be_controlled_by_adversary"
-    )
-    INLINE_MITIGATIONS_ALREADY_EXIST = "inline_mitigations_already_exist"
-
-
-# CycloneDX → stored. States: exploitable → affected; in_triage → under_investigation; resolved,
-# resolved_with_pedigree → fixed; not_affected, false_positive → not_affected. Justifications:
-# code_not_present → vulnerable_code_not_present; code_not_reachable → ..._not_in_execute_path;
-# requires_dependency → component_not_present; requires_environment, requires_configuration →
-# ..._cannot_be_controlled_by_adversary; protected_by_mitigating_control, protected_at_runtime,
-# protected_at_perimeter, protected_by_compiler → inline_mitigations_already_exist.
-# Export writes the first CycloneDX name of each, so the tables below are exact inverses.
-_CYCLONEDX_STATE = {
-    VexStatus.AFFECTED: "exploitable",
-    VexStatus.NOT_AFFECTED: "not_affected",
-    VexStatus.FIXED: "resolved",
-    VexStatus.UNDER_INVESTIGATION: "in_triage",
-}
-# false_positive: the advisory was wrongly tied to the package. Without a justification of its
-# own it becomes not_affected / component_not_present (see _cyclonedx_statements).
-_FROM_CYCLONEDX_STATE = {v: k for k, v in _CYCLONEDX_STATE.items()} | {
-    "false_positive": VexStatus.NOT_AFFECTED,
-    "resolved_with_pedigree": VexStatus.FIXED,
-}
-_CYCLONEDX_JUSTIFICATION = {
-    Justification.COMPONENT_NOT_PRESENT: "requires_dependency",
-    Justification.VULNERABLE_CODE_NOT_PRESENT: "code_not_present",
-    Justification.VULNERABLE_CODE_NOT_IN_EXECUTE_PATH: "code_not_reachable",
-    Justification.VULNERABLE_CODE_CANNOT_BE_CONTROLLED_BY_ADVERSARY: "requires_environment",
-    Justification.INLINE_MITIGATIONS_ALREADY_EXIST: "protected_by_mitigating_control",
-}
-_FROM_CYCLONEDX_JUSTIFICATION = {v: k for k, v in _CYCLONEDX_JUSTIFICATION.items()} | {
-    "requires_configuration": Justification.VULNERABLE_CODE_CANNOT_BE_CONTROLLED_BY_ADVERSARY,
-    "protected_by_compiler": Justification.INLINE_MITIGATIONS_ALREADY_EXIST,
-    "protected_at_runtime": Justification.INLINE_MITIGATIONS_ALREADY_EXIST,
-    "protected_at_perimeter": Justification.INLINE_MITIGATIONS_ALREADY_EXIST,
-}
 
 
 class VexDocumentError(AuditappError):
     """A VEX document that cannot be read at all; none of its statements may be used."""
-
-
-class UnusableStatement(ValueError):
-    """Why a statement cannot be used: refused when typed, skipped when imported."""
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What is said about one vulnerability, checked and in the stored vocabulary."""
-
-    vuln_id: str
-    status: VexStatus
-    justification: Justification | None
-    detail: str
-
-
-@dataclass(frozen=True)
-class Statement:
-    """A decision on one package (a canonical purl), and where in its document it was read."""
-
-    where: str  # "" when typed by a person
-    purl: str
-    decision: Decision
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return self.purl, self.decision.vuln_id
-
-    @property
-    def target(self) -> str:
-        return f"{self.decision.vuln_id} {self.purl}"
 
 
 @dataclass(frozen=True)
@@ -131,120 +45,6 @@ class VexDocument:
     sha256: str
     statements: tuple[Statement, ...]
     skipped: tuple[SkippedStatement, ...]
-
-
-def cyclonedx_terms(status: VexStatus, justification: Justification | None) -> tuple[str, str]:
-    """(analysis state, justification or "") as CycloneDX writes them."""
-    state = _CYCLONEDX_STATE[status]
-    return state, _CYCLONEDX_JUSTIFICATION[justification] if justification else ""
-
-
-# --- one statement ---------------------------------------------------------------------------
-
-
-def parse_decision(
-    vuln_id: object, status: object, justification: object, detail: object, *, strict: bool = True
-) -> Decision:
-    """Strict (typed by a person) refuses a justification on other statuses; import drops it."""
-    identifier = _vuln_id(vuln_id)
-    if not isinstance(status, str):
-        raise UnusableStatement("no status")
-    parsed = _status(status)
-    if justification is None:
-        justification = ""
-    if not isinstance(justification, str):
-        raise UnusableStatement("the justification is not text")
-    reason = _justification(justification)
-    if parsed is VexStatus.NOT_AFFECTED and reason is None:
-        raise UnusableStatement("not_affected needs a justification: " + ", ".join(Justification))
-    if parsed is not VexStatus.NOT_AFFECTED and reason is not None:
-        if strict:
-            raise UnusableStatement(
-                f"a justification only goes with not_affected, not {parsed.value}"
-            )
-        reason = None
-    if detail is None:
-        detail = ""
-    if not isinstance(detail, str):
-        raise UnusableStatement("the detail is not text")
-    if len(detail) > MAX_DETAIL:
-        raise UnusableStatement(f"the detail is longer than {MAX_DETAIL:,} characters")
-    _check_text(detail.strip(), "the detail", multiline=True)
-    return Decision(identifier, parsed, reason, detail.strip())
-
-
-def canonical_purl(value: object) -> str:
-    """The purl as the catalogers write it (packageurl-python's canonical form)."""
-    if not isinstance(value, str) or not value.strip():
-        raise UnusableStatement("no package URL")
-    text = value.strip()
-    if len(text) > MAX_PURL:
-        raise UnusableStatement(f"a package URL longer than {MAX_PURL} characters")
-    _check_text(text, "the package URL", multiline=False)
-    try:
-        canonical = str(PackageURL.from_string(text).to_string())
-    except ValueError as error:
-        raise UnusableStatement(f"{_shown(text)} is not a package URL: {error}") from None
-    if len(canonical) > MAX_PURL:
-        raise UnusableStatement(f"a package URL longer than {MAX_PURL} characters")
-    return canonical
-
-
-def _status(text: str) -> VexStatus:
-    """An OpenVEX status or a CycloneDX analysis state, in any case, with - or _ or spaces."""
-    key = _key(text)
-    if key in {s.value for s in VexStatus}:
-        return VexStatus(key)
-    if key in _FROM_CYCLONEDX_STATE:
-        return _FROM_CYCLONEDX_STATE[key]
-    choices = ", ".join(VexStatus)
-    raise UnusableStatement(f"unknown status {_shown(text)}: use one of {choices}")
-
-
-def _justification(text: str) -> Justification | None:
-    """An OpenVEX or CycloneDX justification; "" gives None."""
-    key = _key(text)
-    if not key:
-        return None
-    if key in {j.value for j in Justification}:
-        return Justification(key)
-    if key in _FROM_CYCLONEDX_JUSTIFICATION:
-        return _FROM_CYCLONEDX_JUSTIFICATION[key]
-    choices = ", ".join(Justification)
-    raise UnusableStatement(f"unknown justification {_shown(text)}: use one of {choices}")
-
-
-def _vuln_id(value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise UnusableStatement("no vulnerability id")
-    text = value.strip()
-    if len(text) > MAX_VULN_ID:
-        raise UnusableStatement(f"a vulnerability id longer than {MAX_VULN_ID} characters")
-    if any(c.isspace() for c in text):
-        raise UnusableStatement(f"the vulnerability id {_shown(text)} contains spaces")
-    _check_text(text, "the vulnerability id", multiline=False)
-    return text
-
-
-def _check_text(text: str, what: str, *, multiline: bool) -> None:
-    allowed = "\t\n\r" if multiline else ""
-    if any((ord(c) < 32 and c not in allowed) or ord(c) == 127 for c in text):
-        raise UnusableStatement(f"{what} contains control characters")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise UnusableStatement(f"{what} is not valid Unicode") from None
-
-
-def _key(text: str) -> str:
-    return text.strip().lower().replace("-", "_").replace(" ", "_")
-
-
-def _shown(text: str) -> str:
-    return repr(text if len(text) <= 60 else text[:60] + "...")
-
-
-# --- documents -------------------------------------------------------------------------------
 
 
 def read_document(path: Path) -> VexDocument:
