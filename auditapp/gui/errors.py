@@ -20,6 +20,9 @@ def describe_error(error: BaseException) -> str:
         log.error("unexpected error", exc_info=error)
         text = f"Unexpected error: {error.__class__.__name__}: {error}"
     text = text.strip() or error.__class__.__name__
+    first = text.split(maxsplit=1)[0]
+    if "://" in first or first.startswith(("/", "~")):  # a URL or a path, as it is written
+        return text
     return text[0].upper() + text[1:]
 
 

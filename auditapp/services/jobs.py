@@ -55,21 +55,35 @@ class ExportJob:
 
 
 @dataclass(frozen=True)
+class CopyJob:
+    """`db copy`: the job's database into the empty one at `target` (a URL or an SQLite path)."""
+
+    target: str
+
+
+Work = CollectJob | ExportJob | CopyJob
+
+
+@dataclass(frozen=True)
 class Job:
     """Everything the child needs, picklable: where the database is, who acts, what to do."""
 
     database_url: str
     settings: Settings
     caller: Caller
-    work: CollectJob | ExportJob
+    work: Work
 
 
-def job_for(ws: Workspace, caller: Caller, work: CollectJob | ExportJob) -> Job:
+def job_for(ws: Workspace, caller: Caller, work: Work) -> Job:
     return Job(ws.db.url.render_as_string(hide_password=False), ws.settings, caller, work)
 
 
 def run_job(job: Job, progress: Progress) -> object:
     """Do `job` here, on a database connection of its own."""
+    if isinstance(job.work, CopyJob):  # opens both databases itself; no audit, no role
+        from auditapp.services.dbcopy import copy_database
+
+        return copy_database(job.database_url, job.work.target, progress)
     ws = Workspace.open(job.database_url, job.settings)
     try:
         work = job.work
@@ -77,6 +91,7 @@ def run_job(job: Job, progress: Progress) -> object:
             from auditapp.services.collect import collect
 
             return collect(ws, job.caller, work.request, progress)
+        assert isinstance(work, ExportJob)
         from auditapp.services.export import export
 
         return export(

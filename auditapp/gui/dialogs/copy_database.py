@@ -1,0 +1,298 @@
+"""The Copy database dialog: every audit into a new, empty SQLite file or PostgreSQL database
+(`db copy`), then the check of the copy, table by table and journal by journal.
+
+The copy runs in a process of its own and writes the target in one transaction, so Cancel or a
+failure leaves the target empty; this database is only read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QCloseEvent, QFontDatabase, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from auditapp.gui.errors import describe_error
+from auditapp.gui.process_runner import ProcessRunner
+from auditapp.gui.progress_bridge import ProgressBridge
+from auditapp.progress import Cancelled
+from auditapp.services.dbcopy import CopyReport
+from auditapp.services.jobs import CopyJob, job_for
+from auditapp.services.workspace import Caller, Workspace
+
+CHOOSING, RUNNING, FINISHED = "choosing", "running", "finished"
+SQLITE_FILES = "SQLite databases (*.sqlite3 *.sqlite *.db);;All files (*)"
+
+
+class CopyDatabaseDialog(QDialog):
+    """`use_copy(target)` fires when, after a verified copy, the user chooses to work in it
+    from the next start (`target` as a URL, or an absolute SQLite path)."""
+
+    use_copy = Signal(str)
+
+    def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("copyDatabaseDialog")
+        self.setWindowTitle("Copy the database")
+        self.ws = ws
+        self.runner = ProcessRunner(self)
+        self.bridge: ProgressBridge | None = None
+        self.state = CHOOSING
+        self.report: CopyReport | None = None
+        self.outcome = ""  # what the last copy came to, in one line
+        self._copied_to = ""
+        self._close_when_stopped = False
+
+        intro = QLabel(
+            "Copies every audit, with its evidence and its journal, into a new, empty "
+            "database: an SQLite file, or a team's PostgreSQL. The copy is then checked row "
+            "by row and journal by journal. This database is only read."
+        )
+        intro.setWordWrap(True)
+        source = QLabel(ws.db.describe())
+        source.setObjectName("copySource")
+        source.setWordWrap(True)
+        self.target = QLineEdit()
+        self.target.setObjectName("copyTarget")
+        self.target.setAccessibleName("The database to copy into")
+        self.target.setPlaceholderText("postgresql+psycopg://USER@HOST/DB, or an SQLite file")
+        self.target.setToolTip(
+            "An empty database: a PostgreSQL URL, or the path of a new SQLite file. "
+            "auditapp never copies into a database that holds anything."
+        )
+        self.browse = QPushButton("New SQLite &file…")
+        self.browse.setObjectName("chooseCopyFile")
+        self.browse.setToolTip("Choose where to write a new SQLite file")
+        target_row = QHBoxLayout()
+        target_row.addWidget(self.target, 1)
+        target_row.addWidget(self.browse)
+        form = QFormLayout()
+        form.addRow("From:", source)
+        to_label = QLabel("&To:")
+        to_label.setBuddy(self.target)
+        form.addRow(to_label, target_row)
+
+        self.bar = QProgressBar()
+        self.bar.setObjectName("copyProgress")
+        self.bar.setAccessibleName("Progress of the copy")
+        self.bar.setRange(0, 1)
+        self.bar.setValue(0)
+        self.bar.setFormat("")
+        self.status = QLabel("Choose an empty database to copy into.")
+        self.status.setObjectName("copyStatus")
+        self.status.setWordWrap(True)
+        self.details = QPlainTextEdit()
+        self.details.setObjectName("copyResult")
+        self.details.setAccessibleName("What the copy came to")
+        self.details.setReadOnly(True)
+        self.details.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.details.setPlaceholderText(
+            "The check of the copy shows here: the rows of every table on both sides, and "
+            "each audit's journal verified on the copy."
+        )
+
+        self.copy_button = QPushButton("&Copy")
+        self.copy_button.setObjectName("startCopy")
+        self.copy_button.setDefault(True)
+        self.copy_button.setShortcut(QKeySequence("Ctrl+Return"))
+        self.copy_button.setToolTip("Copy everything, then check the copy (Ctrl+Enter)")
+        self.use_button = QPushButton("&Use the copy from the next start")
+        self.use_button.setObjectName("useCopy")
+        self.use_button.setToolTip("Make the copy auditapp's database when it starts again")
+        self.close_button = QPushButton("Close")
+        self.close_button.setObjectName("closeCopy")
+        buttons = QDialogButtonBox()
+        buttons.addButton(self.use_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.close_button, QDialogButtonBox.ButtonRole.RejectRole)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.status)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.details, 1)
+        layout.addWidget(buttons)
+
+        self.browse.clicked.connect(self.choose_file)
+        self.copy_button.clicked.connect(self.start)
+        self.use_button.clicked.connect(self._use_copy)
+        self.close_button.clicked.connect(self.reject)
+        self.target.textChanged.connect(self._update_buttons)
+        self._update_buttons()
+        self.resize(720, 520)
+
+    @property
+    def running(self) -> bool:
+        return self.state == RUNNING
+
+    def choose_file(self) -> None:
+        start = str(Path(self.ws.db.url.database or Path.home()).with_name("audits-copy.sqlite3"))
+        path, _ = QFileDialog.getSaveFileName(self, "New SQLite database", start, SQLITE_FILES)
+        if path:
+            self.target.setText(path)
+
+    def start(self) -> None:
+        """Copy into the database the form names, in a process of its own."""
+        target = self.target.text().strip()
+        if self.running or not target:
+            return
+        if self.bridge is not None:
+            self.bridge.deleteLater()
+        bridge = self.bridge = ProgressBridge(self)
+        bridge.drive(self.bar, self.status)
+        bridge.cancel_requested.connect(self._cancelling)
+        self.report, self.outcome, self._copied_to = None, "", target
+        self.details.clear()
+        self.details.setStyleSheet("")
+        self.status.setText("Starting…")
+        self._set_state(RUNNING)
+        self.runner.start(
+            "Copying the database",
+            job_for(self.ws, Caller(), CopyJob(target)),
+            bridge,
+            on_success=self._copied,
+            on_failure=self._failed,
+        )
+
+    def cancel(self) -> None:
+        """Ask the copy to stop; it stops at its next check and the target stays empty."""
+        if self.running and self.bridge is not None:
+            self.bridge.cancel()
+
+    def stop(self) -> None:
+        """Cancel and wait for the copy's process (the window is closing)."""
+        self.cancel()
+        self.runner.wait()
+
+    def _copied(self, result: object) -> None:
+        assert isinstance(result, CopyReport)
+        self.report = result
+        self.bar.setRange(0, 1)
+        if result.verified:
+            self.bar.setValue(1)
+            self.bar.setFormat("Verified")
+            self.outcome = (
+                f"Copied and verified: {len(result.tables)} tables, {result.rows} rows, "
+                f"{len(result.audits)} audit journal(s) intact"
+            )
+        else:
+            self.bar.setValue(0)
+            self.bar.setFormat("Not verified")
+            self.outcome = "Copied, but the copy did not verify"
+        self.status.setText(self.outcome)
+        self._show_result("\n".join(report_lines(result)), error=not result.verified)
+        self._set_state(FINISHED)
+
+    def _failed(self, error: Exception) -> None:
+        self.bar.setRange(0, 1)
+        self.bar.setValue(0)
+        if isinstance(error, Cancelled):
+            self.bar.setFormat("Cancelled")
+            self.outcome = "Cancelled: nothing was copied"
+            detail = "The target is as it was; this database was only read."
+        else:
+            self.bar.setFormat("Failed")
+            self.outcome = "The copy failed: nothing was copied"
+            detail = describe_error(error)
+        self.status.setText(self.outcome)
+        self._show_result(f"{self.outcome}.\n\n{detail}", error=not isinstance(error, Cancelled))
+        self._set_state(FINISHED)
+
+    def _cancelling(self) -> None:
+        self.close_button.setText("Cancelling…")
+        self.close_button.setEnabled(False)
+        self.status.setText("Cancelling: the copy stops at its next check…")
+
+    def _use_copy(self) -> None:
+        if self.report is None or not self.report.verified:
+            return
+        target = self._copied_to
+        if "://" not in target:  # a path: absolute, or the next start would look elsewhere
+            target = str(Path(target).expanduser().resolve())
+        self.use_copy.emit(target)
+        self.status.setText(f"{self.outcome}. auditapp uses the copy from the next start.")
+        self.use_button.setEnabled(False)
+
+    # -- closing -----------------------------------------------------------------------------
+
+    def reject(self) -> None:
+        if self.running:  # Esc or Close while it runs: stop the copy, show what it came to
+            self.cancel()
+            return
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.running:
+            self._close_when_stopped = True
+            self.cancel()
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+    # -- showing -----------------------------------------------------------------------------
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        if state != RUNNING and self._close_when_stopped:
+            self._close_when_stopped = False
+            super().reject()
+        self._update_buttons()
+
+    def _show_result(self, text: str, *, error: bool) -> None:
+        self.details.setPlainText(text)
+        self.details.setStyleSheet("color: #c62828" if error else "")
+
+    def _update_buttons(self) -> None:
+        running = self.running
+        self.copy_button.setEnabled(not running and bool(self.target.text().strip()))
+        self.target.setEnabled(not running)
+        self.browse.setEnabled(not running)
+        verified = self.state == FINISHED and self.report is not None and self.report.verified
+        self.use_button.setVisible(verified)
+        self.use_button.setEnabled(verified)
+        self.close_button.setText("Cancel" if running else "Close")
+        self.close_button.setEnabled(True)
+
+
+def report_lines(report: CopyReport) -> list[str]:
+    """The copy's check as `auditapp db copy` prints it."""
+    width = max((len(t.table) for t in report.tables), default=5)
+    lines = [f"Copied {report.source}", f"    to {report.target}", ""]
+    if report.verified:
+        lines.append(
+            f"Verified: {len(report.tables)} tables, {report.rows} rows, the same on both "
+            f"sides; {len(report.audits)} audit journal(s) intact."
+        )
+    else:
+        lines.extend(report.problems())
+        lines.append(
+            f"The copy in {report.target} did not verify. This database was not changed; "
+            "inspect the copy, or drop it and copy again."
+        )
+    lines.append("")
+    for audit in report.audits:
+        state = "intact, the data matches the journal" if audit.intact else "NOT intact"
+        lines.append(f"Journal of {audit.audit!r}: {audit.entries} entries, {state}")
+    lines.append("")
+    lines.append(f"{'TABLE':<{width}}  {'SOURCE':>8}  {'TARGET':>8}")
+    for table in report.tables:
+        mark = "" if table.equal else "  differs"
+        lines.append(
+            f"{table.table:<{width}}  {table.source_rows:>8}  {table.target_rows:>8}{mark}"
+        )
+    return lines
