@@ -1,4 +1,5 @@
-"""The main window: wires the navigator, the item editor, the toolbar and the status bar.
+"""The main window: wires the start page, the working area (`WorkArea`), the toolbar, the status
+bar and the dialogs.
 
 It holds no audit logic: every read and change goes through auditapp.services, made as the
 acting member (see `ActingAs`).
@@ -12,16 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QLabel,
-    QMainWindow,
-    QSizePolicy,
-    QSplitter,
-    QStackedWidget,
-    QToolBar,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
 from auditapp.errors import AuditappError
 from auditapp.gui.acting import ActingAs
@@ -33,6 +25,7 @@ from auditapp.gui.models.checklist_tree import ChecklistTreeModel
 from auditapp.gui.monitor_watch import MonitorWatch
 from auditapp.gui.settings import DATABASE_URL, MEMBER, MONITOR_INTERVAL, Preferences
 from auditapp.gui.tasks import TaskRunner
+from auditapp.gui.toolbar import main_toolbar
 from auditapp.gui.views import VIEWS
 from auditapp.gui.views.base import AuditView
 from auditapp.gui.widgets.item_editor import ItemEditor
@@ -40,7 +33,8 @@ from auditapp.gui.widgets.member_picker import MemberPicker
 from auditapp.gui.widgets.navigator import Navigator
 from auditapp.gui.widgets.start_page import StartPage
 from auditapp.gui.widgets.status_bar import AuditStatusBar
-from auditapp.gui.widgets.view_list import SHORTCUTS, ViewList
+from auditapp.gui.widgets.view_list import SHORTCUTS
+from auditapp.gui.work_area import WorkArea
 from auditapp.services import audits, members
 from auditapp.services.roles import Action
 from auditapp.services.workspace import Workspace
@@ -84,32 +78,18 @@ class MainWindow(QMainWindow):
             self.acting, watch_every, online=lambda: self.preferences.online_sources, parent=self
         )
 
-        self.built: dict[str, AuditView] = {}  # the working views shown so far, by key
         self.checklist = ChecklistReads(
             self.acting, self.runner, self._show_checklist, self._checklist_unreadable
         )
-        self.view_list = ViewList(VIEWS)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.navigator, 1)
-        left_layout.addWidget(self.view_list)
-        self.pages = QStackedWidget()
-        self.pages.addWidget(self.editor)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(self.pages)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([540, 740])
+        self.work = WorkArea(self.navigator, self.editor, self.acting, self.runner)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.start_page)
-        self.stack.addWidget(self.splitter)
+        self.stack.addWidget(self.work)
         self.setCentralWidget(self.stack)
-        self._build_toolbar()
+        self.addToolBar(main_toolbar(self.actions_, self.member_picker))
         self._connect()
         self.resize(1280, 820)
-        self.preferences.restore_window(self, {"main": self.splitter})
+        self.preferences.restore_window(self, {"main": self.work})
         self._retitle()
 
     # -- opening audits --------------------------------------------------------------------
@@ -138,7 +118,7 @@ class MainWindow(QMainWindow):
         self.editor.load(None)
         self._reload_members()
         self.checklist.read_now()
-        self.stack.setCurrentWidget(self.splitter)
+        self.stack.setCurrentWidget(self.work)
         keys = self.tree.item_keys()
         if keys:
             self.navigator.choose(keys[0])
@@ -187,9 +167,7 @@ class MainWindow(QMainWindow):
 
     def _collected(self, _summary: object) -> None:
         self.reload_checklist()
-        current = self.pages.currentWidget()
-        if isinstance(current, AuditView):
-            current.refresh()
+        self.work.refresh_view()
 
     def _collect_closed(self) -> None:
         if self.collect_dialog is not None:
@@ -246,31 +224,6 @@ class MainWindow(QMainWindow):
         later = "; the database changes on the next start" if DATABASE_URL in changed else ""
         self.status.say(f"Settings saved{later}")
 
-    def open_item(self, key: str) -> None:
-        """Show item `key` in the editor (from a view that names it)."""
-        if self.navigator.current_key() == key:
-            self._item_chosen(key)
-        else:
-            self.navigator.choose(key)
-
-    def show_finding(self, finding_id: int) -> None:
-        """The Findings view with finding `finding_id` selected."""
-        from auditapp.gui.views.findings import FindingsView  # loaded with the view
-
-        view = self.show_view(FindingsView.key)
-        if not isinstance(view, FindingsView):
-            return
-
-        def select(_result: object) -> None:
-            if not view.select_finding(finding_id):
-                self.status.say(f"Finding #{finding_id} is not shown: clear the filters")
-
-        # the view re-reads its findings on the window's one worker thread: a task queued
-        # after that read is delivered after it, when the row is there to select
-        self.runner.start(
-            "Showing the finding", lambda: None, on_success=select, on_failure=lambda _error: None
-        )
-
     def _audit_chosen(self, dialog: OpenAuditDialog) -> None:
         name = dialog.chosen()
         if name is not None:
@@ -278,48 +231,7 @@ class MainWindow(QMainWindow):
 
     def show_view(self, key: str) -> AuditView | None:
         """Show the working view `key` (after the item editor let go of its edits)."""
-        row = next((n for n, entry in enumerate(VIEWS) if entry.key == key), None)
-        if row is None or not self.editor.leave():
-            return None
-        view = self.view(key)
-        self.pages.setCurrentWidget(view)
-        self.view_list.setCurrentRow(row)
-        view.refresh()
-        return view
-
-    def view(self, key: str) -> AuditView:
-        """The working view `key`, built the first time it is asked for."""
-        view = self.built.get(key)
-        if view is None:
-            entry = next(entry for entry in VIEWS if entry.key == key)
-            view = self.built[key] = entry.load()(self.acting, self.runner)
-            self.pages.addWidget(view)
-            view.message.connect(self.status.say)
-            view.changed.connect(self.reload_checklist)
-            view.item_requested.connect(self.open_item)
-            view.finding_requested.connect(self.show_finding)
-        return view
-
-    def _view_row_chosen(self, row: int) -> None:
-        if not 0 <= row < len(VIEWS):
-            return
-        key = VIEWS[row].key
-        if self.pages.currentWidget() is self.built.get(key):
-            return
-        if self.show_view(key) is None:
-            self.view_list.setCurrentRow(-1)
-
-    def _item_chosen(self, key: str) -> None:
-        if self.pages.currentWidget() is not self.editor:
-            self.pages.setCurrentWidget(self.editor)
-            self.view_list.setCurrentRow(-1)
-        if key == self.editor.key:
-            return
-        if not self.editor.leave():
-            if self.editor.key:
-                self.navigator.show_item(self.editor.key)
-            return
-        self.editor.load(key)
+        return self.work.show_view(key)
 
     def _member_chosen(self, name: str) -> None:
         if name == self.acting.member:
@@ -335,16 +247,14 @@ class MainWindow(QMainWindow):
 
     def _acting_changed(self) -> None:
         self.member_picker.show_member(self.acting.member)
-        current = self.pages.currentWidget()
-        if isinstance(current, AuditView):
-            current.refresh()
+        self.work.refresh_view()
         identity = self.acting.identity
         if identity is not None and identity.member is not None:
             self.status.say(f"Acting as {identity.member.name} ({identity.member.role.value})")
         self._retitle()
 
     def _step(self, offset: int) -> None:
-        if self.stack.currentWidget() is self.splitter:
+        if self.stack.currentWidget() is self.work:
             self.navigator.step(offset)
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -353,41 +263,15 @@ class MainWindow(QMainWindow):
             return
         if self.collect_dialog is not None:
             self.collect_dialog.stop()  # a collect stores nothing when cancelled
-        for view in self.built.values():
-            view.stop()  # an export cancelled leaves the previous files as they were
+        self.work.stop_views()  # an export cancelled leaves the previous files as they were
         self.monitor_watch.stop()  # nor does a background check
         if self.runner.busy:
             self.status.say("Waiting for the attachments to be stored…")
             self.runner.wait()
-        self.preferences.save_window(self, {"main": self.splitter})
+        self.preferences.save_window(self, {"main": self.work})
         event.accept()
 
     # -- building --------------------------------------------------------------------------
-
-    def _build_toolbar(self) -> None:
-        bar = QToolBar("Main")
-        bar.setObjectName("mainToolbar")
-        bar.setMovable(False)
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        bar.addAction(self.actions_.new_audit)
-        bar.addAction(self.actions_.open_audit)
-        bar.addSeparator()
-        bar.addAction(self.actions_.save)
-        bar.addAction(self.actions_.previous_item)
-        bar.addAction(self.actions_.next_item)
-        bar.addSeparator()
-        bar.addAction(self.actions_.collect)
-        bar.addSeparator()
-        bar.addAction(self.actions_.settings)
-        spacer = QWidget()
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        bar.addWidget(spacer)
-        acting_label = QLabel("&Acting as ")
-        acting_label.setBuddy(self.member_picker)
-        bar.addWidget(acting_label)
-        bar.addWidget(self.member_picker)
-        bar.toggleViewAction().setVisible(False)  # the acting member is always in view
-        self.addToolBar(bar)
 
     def _connect(self) -> None:
         a = self.actions_
@@ -406,7 +290,8 @@ class MainWindow(QMainWindow):
         self.monitor_watch.said.connect(self.status.say)
         self.monitor_watch.checked.connect(self._collected)  # it analysed again: re-read
         self.monitor_watch.show_requested.connect(partial(self.show_view, "monitoring"))
-        self.navigator.item_chosen.connect(self._item_chosen)
+        self.work.message.connect(self.status.say)
+        self.work.changed.connect(self.reload_checklist)
         self.member_picker.member_chosen.connect(self._member_chosen)
         self.acting.changed.connect(self._acting_changed)
         self.editor.saved.connect(self.reload_checklist)
@@ -414,7 +299,6 @@ class MainWindow(QMainWindow):
         self.editor.message.connect(self.status.say)
         self.editor.dirty_changed.connect(self.setWindowModified)
         self.runner.busy_changed.connect(self.status.set_busy)
-        self.view_list.currentRowChanged.connect(self._view_row_chosen)
         for number, entry in enumerate(VIEWS[:SHORTCUTS], start=1):
             shortcut = QAction(self)
             shortcut.setShortcut(QKeySequence(f"Ctrl+{number}"))

@@ -63,7 +63,7 @@ def test_new_audit_wizard_creates_audit_and_team(
         ("Dev Developer", Role.DEVELOPER),
         ("Aud Auditor", Role.AUDITOR),
     ]
-    assert window.stack.currentWidget() is window.splitter
+    assert window.stack.currentWidget() is window.work
     assert window.tree.rowCount() == 7
     assert window.windowTitle() == "auditapp — Checkout 2026[*]"
     assert window.member_picker.currentText() == "Olga Officer — officer"
@@ -131,4 +131,4 @@ def test_an_unknown_member_falls_back_to_the_default_member(
     box.close()
     assert window.acting.member == "Olga Officer"
     assert window.member_picker.currentText() == "Olga Officer — officer"
-    assert window.stack.currentWidget() is window.splitter
+    assert window.stack.currentWidget() is window.work

@@ -193,12 +193,12 @@ def test_show_evidence_on_a_finding_opens_the_evidence_view_on_it(
     findings.table.selectRow(0)
     qtbot.mouseClick(findings.detail.show_evidence, Qt.MouseButton.LeftButton)
 
-    view = window.pages.currentWidget()
+    view = window.work.pages.currentWidget()
     assert isinstance(view, EvidenceLibraryView)
     qtbot.waitUntil(lambda: view.current() is not None, timeout=10_000)
     current = view.current()
     assert current is not None and current.kind == "compose"
-    assert window.view_list.currentItem().text() == "Evidence"
+    assert window.work.view_list.currentItem().text() == "Evidence"
     qtbot.waitUntil(lambda: view.preview.text.toPlainText().startswith("{"), timeout=10_000)
 
 

@@ -72,20 +72,20 @@ def test_working_views_are_built_when_first_shown_then_kept(
     from auditapp.gui.views import VIEWS
 
     window = officer_window
-    assert window.built == {}  # opening the window builds none of them
+    assert window.work.built == {}  # opening the window builds none of them
     for number, entry in enumerate(VIEWS, start=1):
         qtbot.keyClick(window, Qt.Key.Key_0 + number, Qt.KeyboardModifier.ControlModifier)
-        view = window.built[entry.key]
-        assert window.pages.currentWidget() is view
-        assert window.view_list.currentRow() == number - 1
+        view = window.work.built[entry.key]
+        assert window.work.pages.currentWidget() is view
+        assert window.work.view_list.currentRow() == number - 1
         assert (view.key, view.title) == (entry.key, entry.title)
         qtbot.waitUntil(lambda: not window.runner.busy)
         path = tmp_path / f"{entry.key}.png"
         assert window.grab().save(str(path))
         assert distinct_colours(QImage(str(path))) > 30, f"{entry.title} looks blank"
-    shown = dict(window.built)
-    window.view_list.setCurrentRow(0)
-    assert window.built == shown and window.pages.currentWidget() is shown[VIEWS[0].key]
+    shown = dict(window.work.built)
+    window.work.view_list.setCurrentRow(0)
+    assert window.work.built == shown and window.work.pages.currentWidget() is shown[VIEWS[0].key]
 
 
 def test_clicking_the_current_item_brings_back_the_editor(
@@ -95,13 +95,13 @@ def test_clicking_the_current_item_brings_back_the_editor(
 
     window = officer_window
     key = window.navigator.current_key()
-    assert key is not None and window.pages.currentWidget() is window.editor
+    assert key is not None and window.work.pages.currentWidget() is window.editor
     window.show_view("findings")
     index = window.navigator.currentIndex()
     where = window.navigator.visualRect(index).center()
     qtbot.mouseClick(window.navigator.viewport(), Qt.MouseButton.LeftButton, pos=where)
-    assert window.pages.currentWidget() is window.editor
-    assert window.editor.key == key and window.view_list.currentRow() == -1
+    assert window.work.pages.currentWidget() is window.editor
+    assert window.editor.key == key and window.work.view_list.currentRow() == -1
     window.show_view("threats")
     window.navigator.choose(key)  # the same, from code
-    assert window.pages.currentWidget() is window.editor
+    assert window.work.pages.currentWidget() is window.editor

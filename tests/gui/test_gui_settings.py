@@ -153,15 +153,15 @@ def test_the_window_comes_back_as_it_was_left(
 ) -> None:
     first = open_window(qtbot, team, preferences)
     first.resize(720, 540)  # within the offscreen screen (800×600); its minimum width may win
-    first.splitter.setSizes([300, 500])
+    first.work.setSizes([300, 500])
     left = (first.width(), first.height())
-    sizes = first.splitter.sizes()
+    sizes = first.work.sizes()
     assert left != (1280, 820)  # the size a new window starts with
     first.close()
 
     second = open_window(qtbot, team, preferences)
     assert (second.width(), second.height()) == left
-    assert second.splitter.sizes() == sizes
+    assert second.work.sizes() == sizes
 
 
 @pytest.fixture

@@ -87,7 +87,7 @@ def test_recent_audits_newest_first_with_progress_and_enter_opens_one(
     qtbot.keyClick(page.table, Qt.Key.Key_Return)
     assert window.acting.audit == "Shop 2026"
     assert window.acting.member == "Ann"
-    assert window.stack.currentWidget() is window.splitter
+    assert window.stack.currentWidget() is window.work
 
 
 def test_cancelling_the_demo_stores_nothing(
@@ -132,7 +132,7 @@ def test_the_demo_is_built_once_with_progress_then_opened(
     assert "building the demo images" in stages and "sign off" in stages
     assert all(shown_bar)
     assert not page.demo_strip.isVisible()
-    assert window.stack.currentWidget() is window.splitter
+    assert window.stack.currentWidget() is window.work
     officer = Caller(demo)
     assert len(signoff.list_signoffs(gui_ws, officer)) >= 2
     assert evidence.list_evidence(gui_ws, officer)
@@ -178,14 +178,14 @@ def test_signoff_entries_open_the_item_and_the_finding(
         qtbot.mouseDClick(view.list.viewport(), Qt.MouseButton.LeftButton, pos=where)
 
     open_entry(NO_EVIDENCE)
-    assert window.pages.currentWidget() is window.editor
+    assert window.work.pages.currentWidget() is window.editor
     assert window.editor.key == wanted.key
     assert window.navigator.current_key() == wanted.key
 
     window.show_view("signoff")
     qtbot.waitUntil(lambda: not window.runner.busy)
     open_entry(FINDING)
-    found = window.pages.currentWidget()
+    found = window.work.pages.currentWidget()
     assert isinstance(found, FindingsView)
     qtbot.waitUntil(lambda: [f.id for f in found.selected_findings()] == [secret.id])
-    assert window.view_list.currentRow() == [e.key for e in VIEWS].index(found.key)
+    assert window.work.view_list.currentRow() == [e.key for e in VIEWS].index(found.key)
