@@ -194,11 +194,12 @@ def lifecycle_command(ws: Workspace, caller: Caller, args: argparse.Namespace) -
         import requests
 
         from auditapp.cli.progress import TerminalProgress
+        from auditapp.services.abandonment_refresh import refresh_abandonment
 
         bar = TerminalProgress()
         try:
             with requests.Session() as http:
-                done = lifecycle.refresh_abandonment(
+                done = refresh_abandonment(
                     ws,
                     caller,
                     http,

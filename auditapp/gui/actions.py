@@ -17,6 +17,7 @@ class WindowActions:
     next_item: QAction
     collect: QAction
     settings: QAction
+    copy_database: QAction
     quit: QAction
 
 
@@ -48,6 +49,11 @@ def make_actions(parent: QWidget) -> WindowActions:
             "Database, who you are, online sources, limits",
             QKeySequence.StandardKey.Preferences,
             "Ctrl+,",
+        ),
+        copy_database=action(
+            "Copy the &database…",
+            "Copy every audit into a new SQLite file or a PostgreSQL database, then check it",
+            "Ctrl+Shift+D",
         ),
         quit=action("&Quit", "Save and close auditapp", QKeySequence.StandardKey.Quit),
     )

@@ -42,6 +42,7 @@ from auditapp.services.workspace import Workspace
 if TYPE_CHECKING:
     # imported when first opened: with what they import, they would slow the window's start
     from auditapp.gui.dialogs.collect_dialog import CollectDialog
+    from auditapp.gui.dialogs.copy_database import CopyDatabaseDialog
     from auditapp.gui.dialogs.new_audit_wizard import NewAuditWizard
     from auditapp.gui.dialogs.settings_dialog import SettingsDialog
 
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow):
         self.member_picker = MemberPicker()
         self.actions_ = make_actions(self)
         self.collect_dialog: CollectDialog | None = None
+        self.copy_dialog: CopyDatabaseDialog | None = None
         self._collect_tip = self.actions_.collect.toolTip()
         self.status = AuditStatusBar(ws.db.describe())
         self.setStatusBar(self.status)
@@ -174,6 +176,29 @@ class MainWindow(QMainWindow):
             self.collect_dialog.deleteLater()
             self.collect_dialog = None
 
+    def open_copy_database(self) -> CopyDatabaseDialog:
+        """Show the Copy database dialog (not modal, one at a time)."""
+        if self.copy_dialog is None:
+            from auditapp.gui.dialogs.copy_database import CopyDatabaseDialog  # on first use
+
+            self.copy_dialog = CopyDatabaseDialog(self.ws, self)
+            self.copy_dialog.use_copy.connect(self._use_database)
+            self.copy_dialog.finished.connect(self._copy_closed)
+        self.copy_dialog.show()
+        self.copy_dialog.raise_()
+        self.copy_dialog.activateWindow()
+        return self.copy_dialog
+
+    def _use_database(self, url: str) -> None:
+        self.preferences.set_value(DATABASE_URL, url)
+        self.preferences.sync()
+        self.status.say("Settings saved; the database changes on the next start")
+
+    def _copy_closed(self) -> None:
+        if self.copy_dialog is not None:
+            self.copy_dialog.deleteLater()
+            self.copy_dialog = None
+
     def reload_checklist(self) -> None:
         """Re-read every item's answer, the roll-up and the shown item's suggestion, off the UI
         thread (after a save, an attachment, a collect, an analysis ...)."""
@@ -263,6 +288,8 @@ class MainWindow(QMainWindow):
             return
         if self.collect_dialog is not None:
             self.collect_dialog.stop()  # a collect stores nothing when cancelled
+        if self.copy_dialog is not None:
+            self.copy_dialog.stop()  # nor does a copy: its target stays empty
         self.work.stop_views()  # an export cancelled leaves the previous files as they were
         self.monitor_watch.stop()  # nor does a background check
         if self.runner.busy:
@@ -283,6 +310,7 @@ class MainWindow(QMainWindow):
         a.quit.triggered.connect(self.close)
         a.collect.triggered.connect(self.open_collect)
         a.settings.triggered.connect(self.open_settings)
+        a.copy_database.triggered.connect(self.open_copy_database)
         self.start_page.new_requested.connect(self.new_audit)
         self.start_page.open_requested.connect(self.open_audit)
         self.start_page.audit_chosen.connect(self.open_audit_named)

@@ -1,10 +1,10 @@
-"""The main window's toolbar: the audit, item, collect and settings actions, and on the right
-the member the person acts as."""
+"""The main window's toolbar: the audit, item, collect and settings actions (the rarer database
+ones in the Settings button's menu), and on the right the member the person acts as."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSizePolicy, QToolBar, QWidget
+from PySide6.QtWidgets import QLabel, QMenu, QSizePolicy, QToolBar, QToolButton, QWidget
 
 from auditapp.gui.actions import WindowActions
 from auditapp.gui.widgets.member_picker import MemberPicker
@@ -25,6 +25,13 @@ def main_toolbar(actions: WindowActions, member_picker: MemberPicker) -> QToolBa
     bar.addAction(actions.collect)
     bar.addSeparator()
     bar.addAction(actions.settings)
+    settings = bar.widgetForAction(actions.settings)
+    if isinstance(settings, QToolButton):
+        more = QMenu(settings)
+        more.addAction(actions.settings)
+        more.addAction(actions.copy_database)
+        settings.setMenu(more)
+        settings.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
     spacer = QWidget()
     spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
     bar.addWidget(spacer)

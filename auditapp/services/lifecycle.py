@@ -19,9 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auditapp.services.abandonment_refresh import EVIDENCE_KIND, REGISTRY_ECOSYSTEMS
-from auditapp.services.abandonment_refresh import (  # the CLI calls lifecycle.refresh_abandonment
-    refresh_abandonment as refresh_abandonment,
-)
 from auditapp.services.inventory import _users as components_using
 from auditapp.services.workspace import Caller, Workspace, load_audit
 from auditapp.store.blobs import read_blob

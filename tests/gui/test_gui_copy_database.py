@@ -4,14 +4,17 @@ database that holds data; cancelled with nothing copied."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QToolBar, QToolButton
 from pytestqt.qtbot import QtBot
 
 from auditapp.gui.dialogs.copy_database import FINISHED, CopyDatabaseDialog
+from auditapp.gui.main_window import MainWindow
+from auditapp.gui.settings import DATABASE_URL
 from auditapp.services import audits, items
 from auditapp.services.workspace import Caller, Workspace
 from tests.conftest import item_keys
@@ -149,3 +152,26 @@ def test_a_new_file_is_chosen_in_the_file_dialog(
     assert asked == [str(team.db.sqlite_path.with_name("audits-copy.sqlite3"))]
     assert dialog.target.text() == str(tmp_path / "chosen.sqlite3")
     assert dialog.copy_button.isEnabled()
+
+
+def test_the_window_opens_it_and_uses_the_copy_from_the_next_start(
+    qtbot: QtBot,
+    team: Workspace,
+    make_window: Callable[..., MainWindow],
+    tmp_path: Path,
+) -> None:
+    window = make_window(team, AUDIT, OFFICER)
+    settings = window.findChild(QToolBar, "mainToolbar").widgetForAction(window.actions_.settings)
+    assert isinstance(settings, QToolButton) and settings.menu() is not None
+    assert window.actions_.copy_database in settings.menu().actions()  # found from the toolbar
+    assert window.actions_.copy_database.shortcut().toString() == "Ctrl+Shift+D"
+    window.actions_.copy_database.trigger()
+    dialog = window.copy_dialog
+    assert dialog is not None and dialog.isVisible()
+    window.actions_.copy_database.trigger()  # a second time: the same dialog, raised
+    assert window.copy_dialog is dialog
+    target = tmp_path / "next.sqlite3"
+    copy_to(qtbot, dialog, str(target))
+    qtbot.mouseClick(dialog.use_button, Qt.MouseButton.LeftButton)
+    assert window.preferences.text(DATABASE_URL) == str(target)
+    assert "next start" in window.status.last_message
