@@ -17,8 +17,9 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QPushButton
 from pytestqt.qtbot import QtBot
 
-from auditapp.gui.dialogs.collect_dialog import FINISHED, CollectDialog
+from auditapp.gui.dialogs.collect_dialog import CollectDialog
 from auditapp.gui.dialogs.collect_stages import CANCELLED, DONE
+from auditapp.gui.dialogs.job_dialog import FINISHED
 from auditapp.gui.main_window import MainWindow
 from auditapp.services import components, evidence, findings, inventory, journal
 from auditapp.services.jobs import BACKGROUND_NICENESS

@@ -12,7 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QToolBar, QToolButton
 from pytestqt.qtbot import QtBot
 
-from auditapp.gui.dialogs.copy_database import FINISHED, CopyDatabaseDialog
+from auditapp.gui.dialogs.copy_database import CopyDatabaseDialog
+from auditapp.gui.dialogs.job_dialog import FINISHED
 from auditapp.gui.main_window import MainWindow
 from auditapp.gui.settings import DATABASE_URL
 from auditapp.services import audits, items

@@ -8,10 +8,9 @@ transaction at the end, so Cancel leaves the audit as it was.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
@@ -34,18 +33,15 @@ from auditapp.gui.dialogs.collect_stages import (
     StageBarDelegate,
     StageTableModel,
 )
+from auditapp.gui.dialogs.job_dialog import CHOOSING, FINISHED, JobDialog
 from auditapp.gui.errors import describe_error
-from auditapp.gui.process_runner import ProcessRunner
-from auditapp.gui.progress_bridge import ProgressBridge
 from auditapp.progress import Cancelled
 from auditapp.services.collect import CollectSummary
 from auditapp.services.jobs import CollectJob, job_for
 from auditapp.services.roles import Action
 
-CHOOSING, RUNNING, FINISHED = "choosing", "running", "finished"
 
-
-class CollectDialog(QDialog):
+class CollectDialog(JobDialog):
     """Not modal: people keep reading the audit while it collects.
 
     `collected(summary)` fires once a collect was stored. Closing while it runs cancels it;
@@ -54,17 +50,13 @@ class CollectDialog(QDialog):
     collected = Signal(object)
 
     def __init__(self, acting: ActingAs, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("the collect", parent)
         self.setObjectName("collectDialog")
         self.setWindowTitle("Collect evidence")
         self.setAccessibleName("Collect evidence")
         self.acting = acting
-        self.runner = ProcessRunner(self)
-        self.bridge: ProgressBridge | None = None
-        self.state = CHOOSING
         self.last_summary: CollectSummary | None = None
         self.outcome = ""  # what the last run came to, in one line
-        self._close_when_stopped = False
 
         self.sources = CollectSourcesForm()
         self.stages = StageTableModel(self)
@@ -83,9 +75,8 @@ class CollectDialog(QDialog):
         self.bar = QProgressBar()
         self.bar.setObjectName("collectProgress")
         self.bar.setAccessibleName("Progress of the current stage")
-        self.status = QLabel("Ready")
+        self.status.setText("Ready")
         self.status.setObjectName("collectStatus")
-        self.status.setWordWrap(True)
         self.summary = QPlainTextEdit()
         self.summary.setObjectName("collectSummary")
         self.summary.setAccessibleName("Summary of the collect")
@@ -110,7 +101,6 @@ class CollectDialog(QDialog):
         self.back_button = QPushButton("&More sources…")
         self.back_button.setObjectName("backToSources")
         self.back_button.setToolTip("Choose more sources and collect again")
-        self.close_button = QPushButton("Close")
         self.close_button.setObjectName("closeCollect")
         buttons = QDialogButtonBox()
         buttons.addButton(self.back_button, QDialogButtonBox.ButtonRole.ActionRole)
@@ -138,10 +128,6 @@ class CollectDialog(QDialog):
 
     # -- running -----------------------------------------------------------------------------
 
-    @property
-    def running(self) -> bool:
-        return self.state == RUNNING
-
     def start(self) -> None:
         """Collect what the form names, on the dialog's worker."""
         request = self.sources.request()
@@ -149,39 +135,18 @@ class CollectDialog(QDialog):
             return
         if self.sources.uses_engine():
             self.sources.apply_docker_host()
-        if self.bridge is not None:
-            self.bridge.deleteLater()
-        bridge = self.bridge = ProgressBridge(self)
+        bridge = self._bridge(self.bar)
         bridge.stage.connect(self.stages.begin)
         bridge.advanced.connect(self.stages.advance)
-        bridge.drive(self.bar, self.status)
-        bridge.cancel_requested.connect(self._cancelling)
         self.stages.clear()
         self.last_summary, self.outcome = None, ""
         self.summary.clear()
         self.summary.hide()
-        self.status.setText("Starting…")
         self.pages.setCurrentIndex(1)
-        self._set_state(RUNNING)
-        self.runner.start(
-            "Collecting",
-            job_for(self.acting.ws, self.acting.caller(), CollectJob(request)),
-            bridge,
-            on_success=self._collected,
-            on_failure=self._failed,
-        )
+        job = job_for(self.acting.ws, self.acting.caller(), CollectJob(request))
+        self._start("Collecting", job)
 
-    def cancel(self) -> None:
-        """Ask the running collect to stop; it stops at its next check and stores nothing."""
-        if self.running and self.bridge is not None:
-            self.bridge.cancel()
-
-    def stop(self) -> None:
-        """Cancel and wait for the worker (the window is closing)."""
-        self.cancel()
-        self.runner.wait()
-
-    def _collected(self, result: object) -> None:
+    def _succeeded(self, result: object) -> None:
         assert isinstance(result, CollectSummary)
         self.stages.finish(DONE)
         self.last_summary = result
@@ -210,43 +175,14 @@ class CollectDialog(QDialog):
         self._show_summary(f"{self.outcome}.\n\n{detail}", error=not cancelled)
         self._set_state(FINISHED)
 
-    def _cancelling(self) -> None:
-        self.close_button.setText("Cancelling…")
-        self.close_button.setEnabled(False)
-        self.status.setText("Cancelling: the collect stops at its next check…")
-
-    # -- closing -----------------------------------------------------------------------------
-
-    def reject(self) -> None:
-        if self.running:  # Esc or Cancel while it runs: stop the work, show what it came to
-            self.cancel()
-            return
-        super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.running:
-            self._close_when_stopped = True
-            self.cancel()
-            event.ignore()
-            return
-        super().closeEvent(event)
-
     # -- showing -----------------------------------------------------------------------------
-
-    def _set_state(self, state: str) -> None:
-        self.state = state
-        if state != RUNNING and self._close_when_stopped:
-            self._close_when_stopped = False
-            super().reject()
-        self._update_buttons()
 
     def _back_to_sources(self) -> None:
         self.pages.setCurrentIndex(0)
         self._set_state(CHOOSING)
 
     def _show_summary(self, text: str, *, error: bool) -> None:
-        self.summary.setPlainText(text)
-        self.summary.setStyleSheet("color: #c62828" if error else "")
+        self._show_text(self.summary, text, error=error)
         self.summary.show()
 
     def _update_buttons(self) -> None:

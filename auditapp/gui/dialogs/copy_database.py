@@ -10,9 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QCloseEvent, QFontDatabase, QKeySequence
+from PySide6.QtGui import QFontDatabase, QKeySequence
 from PySide6.QtWidgets import (
-    QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
@@ -26,36 +25,30 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from auditapp.gui.dialogs.job_dialog import FINISHED, JobDialog
 from auditapp.gui.errors import describe_error
-from auditapp.gui.process_runner import ProcessRunner
-from auditapp.gui.progress_bridge import ProgressBridge
 from auditapp.progress import Cancelled
 from auditapp.services.dbcopy import CopyReport
 from auditapp.services.jobs import CopyJob, job_for
 from auditapp.services.workspace import Caller, Workspace
 
-CHOOSING, RUNNING, FINISHED = "choosing", "running", "finished"
 SQLITE_FILES = "SQLite databases (*.sqlite3 *.sqlite *.db);;All files (*)"
 
 
-class CopyDatabaseDialog(QDialog):
+class CopyDatabaseDialog(JobDialog):
     """`use_copy(target)` fires when, after a verified copy, the user chooses to work in it
     from the next start (`target` as a URL, or an absolute SQLite path)."""
 
     use_copy = Signal(str)
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("the copy", parent)
         self.setObjectName("copyDatabaseDialog")
         self.setWindowTitle("Copy the database")
         self.ws = ws
-        self.runner = ProcessRunner(self)
-        self.bridge: ProgressBridge | None = None
-        self.state = CHOOSING
         self.report: CopyReport | None = None
         self.outcome = ""  # what the last copy came to, in one line
         self._copied_to = ""
-        self._close_when_stopped = False
 
         intro = QLabel(
             "Copies every audit, with its evidence and its journal, into a new, empty "
@@ -92,9 +85,8 @@ class CopyDatabaseDialog(QDialog):
         self.bar.setRange(0, 1)
         self.bar.setValue(0)
         self.bar.setFormat("")
-        self.status = QLabel("Choose an empty database to copy into.")
+        self.status.setText("Choose an empty database to copy into.")
         self.status.setObjectName("copyStatus")
-        self.status.setWordWrap(True)
         self.details = QPlainTextEdit()
         self.details.setObjectName("copyResult")
         self.details.setAccessibleName("What the copy came to")
@@ -113,7 +105,6 @@ class CopyDatabaseDialog(QDialog):
         self.use_button = QPushButton("&Use the copy from the next start")
         self.use_button.setObjectName("useCopy")
         self.use_button.setToolTip("Make the copy auditapp's database when it starts again")
-        self.close_button = QPushButton("Close")
         self.close_button.setObjectName("closeCopy")
         buttons = QDialogButtonBox()
         buttons.addButton(self.use_button, QDialogButtonBox.ButtonRole.ActionRole)
@@ -136,10 +127,6 @@ class CopyDatabaseDialog(QDialog):
         self._update_buttons()
         self.resize(720, 520)
 
-    @property
-    def running(self) -> bool:
-        return self.state == RUNNING
-
     def choose_file(self) -> None:
         start = str(Path(self.ws.db.url.database or Path.home()).with_name("audits-copy.sqlite3"))
         path, _ = QFileDialog.getSaveFileName(self, "New SQLite database", start, SQLITE_FILES)
@@ -151,35 +138,12 @@ class CopyDatabaseDialog(QDialog):
         target = self.target.text().strip()
         if self.running or not target:
             return
-        if self.bridge is not None:
-            self.bridge.deleteLater()
-        bridge = self.bridge = ProgressBridge(self)
-        bridge.drive(self.bar, self.status)
-        bridge.cancel_requested.connect(self._cancelling)
+        self._bridge(self.bar)
         self.report, self.outcome, self._copied_to = None, "", target
-        self.details.clear()
-        self.details.setStyleSheet("")
-        self.status.setText("Starting…")
-        self._set_state(RUNNING)
-        self.runner.start(
-            "Copying the database",
-            job_for(self.ws, Caller(), CopyJob(target)),
-            bridge,
-            on_success=self._copied,
-            on_failure=self._failed,
-        )
+        self._show_text(self.details, "", error=False)
+        self._start("Copying the database", job_for(self.ws, Caller(), CopyJob(target)))
 
-    def cancel(self) -> None:
-        """Ask the copy to stop; it stops at its next check and the target stays empty."""
-        if self.running and self.bridge is not None:
-            self.bridge.cancel()
-
-    def stop(self) -> None:
-        """Cancel and wait for the copy's process (the window is closing)."""
-        self.cancel()
-        self.runner.wait()
-
-    def _copied(self, result: object) -> None:
+    def _succeeded(self, result: object) -> None:
         assert isinstance(result, CopyReport)
         self.report = result
         self.bar.setRange(0, 1)
@@ -195,13 +159,14 @@ class CopyDatabaseDialog(QDialog):
             self.bar.setFormat("Not verified")
             self.outcome = "Copied, but the copy did not verify"
         self.status.setText(self.outcome)
-        self._show_result("\n".join(report_lines(result)), error=not result.verified)
+        self._show_text(self.details, "\n".join(report_lines(result)), error=not result.verified)
         self._set_state(FINISHED)
 
     def _failed(self, error: Exception) -> None:
+        cancelled = isinstance(error, Cancelled)
         self.bar.setRange(0, 1)
         self.bar.setValue(0)
-        if isinstance(error, Cancelled):
+        if cancelled:
             self.bar.setFormat("Cancelled")
             self.outcome = "Cancelled: nothing was copied"
             detail = "The target is as it was; this database was only read."
@@ -210,13 +175,8 @@ class CopyDatabaseDialog(QDialog):
             self.outcome = "The copy failed: nothing was copied"
             detail = describe_error(error)
         self.status.setText(self.outcome)
-        self._show_result(f"{self.outcome}.\n\n{detail}", error=not isinstance(error, Cancelled))
+        self._show_text(self.details, f"{self.outcome}.\n\n{detail}", error=not cancelled)
         self._set_state(FINISHED)
-
-    def _cancelling(self) -> None:
-        self.close_button.setText("Cancelling…")
-        self.close_button.setEnabled(False)
-        self.status.setText("Cancelling: the copy stops at its next check…")
 
     def _use_copy(self) -> None:
         if self.report is None or not self.report.verified:
@@ -228,34 +188,7 @@ class CopyDatabaseDialog(QDialog):
         self.status.setText(f"{self.outcome}. auditapp uses the copy from the next start.")
         self.use_button.setEnabled(False)
 
-    # -- closing -----------------------------------------------------------------------------
-
-    def reject(self) -> None:
-        if self.running:  # Esc or Close while it runs: stop the copy, show what it came to
-            self.cancel()
-            return
-        super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.running:
-            self._close_when_stopped = True
-            self.cancel()
-            event.ignore()
-            return
-        super().closeEvent(event)
-
     # -- showing -----------------------------------------------------------------------------
-
-    def _set_state(self, state: str) -> None:
-        self.state = state
-        if state != RUNNING and self._close_when_stopped:
-            self._close_when_stopped = False
-            super().reject()
-        self._update_buttons()
-
-    def _show_result(self, text: str, *, error: bool) -> None:
-        self.details.setPlainText(text)
-        self.details.setStyleSheet("color: #c62828" if error else "")
 
     def _update_buttons(self) -> None:
         running = self.running
