@@ -237,20 +237,21 @@ def describe_weaknesses(p: Path) -> str:
 def path_to_cardholder_data(d: Deployment) -> Iterator[Hit]:
     """An attacker who takes over an internet-facing component (through a vulnerability in it,
     say) moves on from there: over networks it shares with other containers, through a mounted
-    docker.sock (which hands over every container on the host), out of a privileged container
-    onto the host, through host namespaces or a writable volume another container reads.
+    runtime socket such as docker.sock (which hands over every container on the host), out of
+    a privileged container onto the host, through host namespaces or a writable volume another
+    container reads.
 
     One finding per internet-facing component and cardholder-data component it reaches, for
     the best-ranked path: fewest steps first, then most weaknesses on the way (fixable critical
-    vulnerabilities, privileged mode, added capabilities, root, no user namespace remapping,
-    docker.sock). PCI DSS 1.3.1/1.3.2 want traffic into the cardholder data environment limited
-    to what is needed, and 2.2.3 wants functions of different security levels isolated; a short
-    path with a strong step shows that neither holds.
+    vulnerabilities, privileged mode, added capabilities, root, no user namespace remapping, a
+    runtime socket). PCI DSS 1.3.1/1.3.2 want traffic into the cardholder data environment
+    limited to what is needed, and 2.2.3 wants functions of different security levels
+    isolated; a short path with a strong step shows that neither holds.
 
     To fix: break the path where it is cheapest. Put the cardholder-data component on an
-    internal network that only its real clients join; remove docker.sock mounts and privileged
-    mode; keep host namespaces private; patch the fixable vulnerabilities on the path. Then
-    have the segmentation tested (11.4.5)."""
+    internal network that only its real clients join; remove runtime socket mounts and
+    privileged mode; keep host namespaces private; patch the fixable vulnerabilities on the
+    path. Then have the segmentation tested (11.4.5)."""
     for head in blast_radius(d).beachheads:
         for target in head.targets:
             shortest = target.best

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from auditapp.analysis.model import ZONE_PREFIX, ZONES, Deployment, Mount, Workload
+from auditapp.analysis.runtime_sockets import exposes_runtime, runtime_exposures
 
 if TYPE_CHECKING:  # networkx takes a second to import: only when a graph is built
     import networkx as nx  # type: ignore[import-untyped, unused-ignore]
@@ -25,10 +25,6 @@ if TYPE_CHECKING:  # networkx takes a second to import: only when a graph is bui
 HOST_PREFIX = "host:"
 UNRECORDED_HOST = "(unrecorded)"
 INTERNET = f"{ZONE_PREFIX}internet"
-# Sockets that hand over the container engine: whoever talks to them starts privileged
-# containers, so a read-only bind changes nothing.
-ENGINE_SOCKETS = ("docker.sock", "containerd.sock", "podman.sock")
-
 # How strong each way in is; when two ways join the same pair, the stronger one is kept.
 STRENGTH = {
     "privileged": 9,
@@ -272,17 +268,12 @@ def _network_edges(d: Deployment) -> Iterator[Edge]:
                 )
 
 
-def is_engine_socket(m: Mount) -> bool:
-    names = (PurePosixPath(m.source).name, PurePosixPath(m.target).name)
-    return any(n.startswith(s) for n in names for s in ENGINE_SOCKETS)
-
-
 def _volume_edges(d: Deployment, hosts: Hosts) -> Iterator[Edge]:
     # Volumes and bind paths are local to a host, so the same name on two hosts is not shared.
     users: dict[tuple[str, str, str], list[tuple[Workload, Mount]]] = {}
     for w in d.workloads:
         for m in w.mounts:
-            if m.type in ("volume", "bind") and m.source and not is_engine_socket(m):
+            if m.type in ("volume", "bind") and m.source and not exposes_runtime(m):
                 source = m.source.rstrip("/") or "/"
                 key = (hosts.of.get(w.component, ""), m.type, source)
                 users.setdefault(key, []).append((w, m))
@@ -317,12 +308,15 @@ def _host_edges(
     a, host, ev = w.component, hosts.of.get(w.component, ""), w.evidence_id
     if w.privileged:
         yield a, host, "privileged", f"{w.label} runs privileged: root on {host}", None, ev, ""
-    if any(is_engine_socket(m) for m in w.mounts):
-        reason = f"{w.label} mounts the engine socket: it can start a privileged container"
-        yield a, host, "docker.sock", reason, None, ev, ""
+    # Whoever talks to the runtime's socket starts privileged containers: a read-only bind
+    # changes nothing. The edge kind stays "docker.sock" whichever runtime it is.
+    for exposed in runtime_exposures(w)[:1]:
+        said, via = exposed.what, exposed.label
+        reason = f"{w.label} mounts {said}: it can start a privileged container"
+        yield a, host, "docker.sock", reason, None, ev, via
         for member in hosts.members(host):
-            reason = f"{w.label} mounts the engine socket: it controls every container on {host}"
-            yield a, member, "docker.sock", reason, None, ev, ""
+            reason = f"{w.label} mounts {said}: it controls every container on {host}"
+            yield a, member, "docker.sock", reason, None, ev, via
     for mode, space in ((w.pid_mode, "pid"), (w.ipc_mode, "ipc"), (w.network_mode, "net")):
         said = _NAMESPACES[space]
         if mode == "host":

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditapp.analysis.blast_graph import is_engine_socket
 from auditapp.analysis.model import Deployment, ImageFacts, Workload
+from auditapp.analysis.runtime_sockets import runtime_exposures
 
 # Capabilities that come close to root on the host on their own.
 DANGEROUS_CAPS = frozenset(
@@ -61,8 +61,8 @@ def _of_workload(
     out: list[Weakness] = []
     if w.privileged:
         out.append(Weakness(c, "privileged", "runs privileged", 5))
-    if any(is_engine_socket(m) for m in w.mounts):
-        out.append(Weakness(c, "docker.sock", "mounts docker.sock", 5))
+    for exposed in runtime_exposures(w)[:1]:
+        out.append(Weakness(c, "docker.sock", f"mounts {exposed.what}", 5))
     if w.cap_add:
         caps = ", ".join(w.cap_add)
         weight = 4 if DANGEROUS_CAPS & set(w.cap_add) else 2

@@ -21,9 +21,9 @@ from auditapp.analysis.daemon_settings import (
     text,
 )
 from auditapp.analysis.model import Attachment, DaemonFacts, Deployment
+from auditapp.analysis.runtime_sockets import runtime_exposures
 
 Verdict = Literal["virtual-machine", "bare-metal", "container", "unknown"]
-HOST_SOCKETS = ("docker.sock", "containerd.sock", "podman.sock")
 SANDBOXES = ("runsc", "gvisor", "kata")  # in a runtime's name, path or runtimeType
 # systemd-detect-virt's names (systemd's detect-virt.c)
 VM_WORDS = (
@@ -126,11 +126,7 @@ def host_facts(deployment: Deployment) -> HostFacts:
         rootless="rootless" in options,
         userns_remap="userns" in options or bool(text(get(config, "userns-remap"))),
         virtualisation=virtualisation(daemon, deployment.attachments),
-        socket_mounts=tuple(
-            w.label
-            for w in deployment.workloads
-            if any(m.source.endswith(HOST_SOCKETS) for m in w.mounts)
-        ),
+        socket_mounts=tuple(w.label for w in deployment.workloads if runtime_exposures(w)),
         privileged=tuple(w.label for w in deployment.workloads if w.privileged),
     )
 

@@ -3,7 +3,6 @@ mode, capabilities, no-new-privileges and the Docker socket (CIS 4.1, 5.4, 5.5, 
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterator
 
 from auditapp.analysis.capabilities import (
@@ -21,9 +20,9 @@ from auditapp.analysis.runtime_settings import (
     runs_as_root,
     where,
 )
+from auditapp.analysis.runtime_sockets import runtime_exposures
 
 WORKLOAD = ("engine-container", "compose")
-SOCKET_FOLDERS = ("/run", "/var/run", "/run/docker", "/var/run/docker")
 
 
 @rule(
@@ -197,27 +196,37 @@ def no_new_privileges_missing(d: Deployment) -> Iterator[Hit]:
     fails="mount the Docker socket",
 )
 def docker_socket(d: Deployment) -> Iterator[Hit]:
-    """The workload mounts docker.sock (or the folder that holds it). Whoever talks to the
-    socket can start a privileged container with the host's root filesystem mounted: it is
-    root on the host and control over every container there, read-only mount or not.
-    Fix: remove the mount; give monitoring or CI tools a narrowly scoped API proxy, or run
-    them on a separate host outside the cardholder data environment."""
+    """The workload mounts the container runtime's socket: docker.sock, containerd.sock,
+    podman.sock, crio.sock or dockershim.sock, a host folder that holds one (/var/run, /run,
+    /run/containerd, ...), or the host's root; or it binds a host path where it expects
+    docker.sock (the rule is `runtime_sockets`). Whoever talks to the socket can start a
+    privileged container with the host's root filesystem mounted: it is root on the host and
+    control over every container there, read-only mount or not. A named volume is never the
+    host's socket. Fix: remove the mount; give monitoring or CI tools a narrowly scoped API
+    proxy, or run them on a separate host outside the cardholder data environment."""
     for w in d.workloads:
-        for mount in w.mounts:
-            source = posixpath.normpath(mount.source) if mount.source.startswith("/") else ""
-            named = "docker.sock" in (
-                posixpath.basename(mount.source),
-                posixpath.basename(mount.target),
-            )
-            if not named and source not in SOCKET_FOLDERS:
-                continue
+        for exposed in runtime_exposures(w):
+            mount = exposed.mount
+            # the rule's title says "Docker socket": another runtime's socket is named as such
+            other = exposed.runtime not in ("Docker", "")
+            title = f"{_capital(exposed.noun)} mounted into the container" if other else ""
             yield Hit(
                 w.component,
                 where(w, f"Mounts {mount.target}", f"volumes {mount.target}"),
                 w.evidence_id,
-                {"source": mount.source, "target": mount.target, "read_only": mount.read_only},
+                {
+                    "source": mount.source,
+                    "target": mount.target,
+                    "read_only": mount.read_only,
+                    "exposes": exposed.what,
+                },
+                title=title,
                 subject=w.name,
             )
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 RULES: tuple[Rule, ...] = (

@@ -13,6 +13,7 @@ from auditapp.analysis.capabilities import (
 from auditapp.analysis.model import Workload
 from auditapp.analysis.network_exposure import is_loopback
 from auditapp.analysis.runtime_settings import no_new_privileges, runs_as_root, security_options
+from auditapp.analysis.runtime_sockets import RuntimeExposure, runtime_exposure
 from auditapp.analysis.templates import SecurityTemplate
 
 # Where each key is read, as (engine inspect field, compose key), so a finding points at it.
@@ -261,14 +262,14 @@ def _mounts(w: Workload, t: SecurityTemplate) -> list[Deviation]:
         shown = f"{m.type} {m.source or '(anonymous)'} on {m.target}" + (
             " (read-only)" if m.read_only else ""
         )
-        if any("docker.sock" in n for n in names):
-            # The socket is control of every container on the host: only a glob that
-            # names it explicitly lets it through, never a catch-all.
-            listed = [g for g in allowed or () if "docker.sock" in g]
+        exposed = runtime_exposure(m)
+        if exposed is not None:
+            # The runtime's socket is control of every container on the host: only a glob
+            # that names it explicitly lets it through, never a catch-all.
+            listed = [g for g in allowed or () if _names(g, exposed)]
             if not any(fnmatch.fnmatchcase(n, g) for n in names for g in listed):
-                found.append(
-                    Deviation("mounts_allowed", "no docker.sock mount", shown, "critical", m.target)
-                )
+                expected = f"no {exposed.socket or 'runtime socket'} mount"
+                found.append(Deviation("mounts_allowed", expected, shown, "critical", m.target))
             continue
         if allowed is not None and not any(
             fnmatch.fnmatchcase(n, g) for n in names for g in allowed
@@ -276,6 +277,14 @@ def _mounts(w: Workload, t: SecurityTemplate) -> list[Deviation]:
             expected = ", ".join(allowed) or "no mounts"
             found.append(Deviation("mounts_allowed", expected, shown, "medium", m.target))
     return found
+
+
+def _names(glob: str, exposed: RuntimeExposure) -> bool:
+    """Whether a mounts_allowed glob names what the mount exposes: the socket by its file
+    name ("/var/run/docker.sock", "*/podman.sock"), or a folder or "/" exactly as itself."""
+    if exposed.socket:
+        return exposed.socket in glob
+    return glob in (exposed.path, exposed.mount.source)
 
 
 def _namespaces(w: Workload, t: SecurityTemplate) -> list[Deviation]:

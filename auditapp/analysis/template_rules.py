@@ -64,7 +64,7 @@ def template_deviation(d: Deployment) -> Iterator[Hit]:
     Fix: change the workload to match (compose file or `docker run` options), or, where the
     difference is justified, change the template (`auditapp template define`) or accept the
     finding with a justification and an expiry date. The severity depends on the key: a
-    docker.sock mount or privileged mode is critical, a missing CPU limit low."""
+    runtime socket mount or privileged mode is critical, a missing CPU limit low."""
     for w in d.workloads:
         c = d.component(w.component)
         template = usable_template(d, c) if c is not None else None

@@ -2,8 +2,9 @@
 
 A template (TOML shown; JSON and YAML take the same keys) says how a component's containers
 must run. Every key is optional; a key left out is not checked, except three dangerous things
-that are refused unless the template allows them: privileged mode, host namespaces and a
-docker.sock mount.
+that are refused unless the template allows them: privileged mode, host namespaces and a mount
+of the container runtime's socket (docker.sock, containerd.sock, ..., a folder holding one or
+the host's root, as `runtime_sockets` decides).
 
     description = "PCI hardened baseline"
     privileged = false                  # may it run privileged? (default false)
@@ -14,8 +15,9 @@ docker.sock mount.
     read_only_rootfs = true
     no_new_privileges = true
     host_namespaces_allowed = []        # of pid, ipc, uts, network, userns (default: none)
-    mounts_allowed = ["/srv/config*"]   # globs on a mount's source or target; docker.sock only
-                                        # when a glob that names docker.sock matches it
+    mounts_allowed = ["/srv/config*"]   # globs on a mount's source or target; a runtime socket
+                                        # only when a glob that names it (docker.sock, or the
+                                        # folder exactly) matches it
     ports_bind = "loopback"             # none | loopback | specific (not 0.0.0.0) | any
 
     [user]

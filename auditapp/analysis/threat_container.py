@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditapp.analysis.model import CARDHOLDER_CLASSES, ZONE_PREFIX, ComponentFacts, Deployment
+from auditapp.analysis.runtime_sockets import runtime_exposures
 from auditapp.analysis.threat_elements import (
     SENSITIVE_CLASSES,
     SystemModel,
@@ -28,7 +29,7 @@ from auditapp.analysis.threat_elements import (
     workloads_of,
 )
 from auditapp.analysis.threat_model import ElementKind, GeneratedThreat, Stride
-from auditapp.analysis.threat_network import neighbours, runtime_socket_mounts
+from auditapp.analysis.threat_network import neighbours
 from auditapp.analysis.threat_texts import (
     HACKER_FOR_HIRE,
     MALICIOUS_INSIDER,
@@ -68,7 +69,7 @@ def _escapes(d: Deployment, model: SystemModel) -> Iterator[GeneratedThreat]:
     for component in _components(d, model):
         workloads = workloads_of(d, component.name)
         privileged = sorted(w.name for w in workloads if w.privileged)
-        sockets = sorted({m for w in workloads for m in runtime_socket_mounts(w)})
+        sockets = sorted({e.mount.source for w in workloads for e in runtime_exposures(w)})
         if not privileged and not sockets:
             continue
         how = []
@@ -207,7 +208,7 @@ def _mixed_runtimes(d: Deployment, model: SystemModel) -> Iterator[GeneratedThre
 
 
 def _escapes_host(d: Deployment, component: str) -> bool:
-    return any(w.privileged or runtime_socket_mounts(w) for w in workloads_of(d, component))
+    return any(w.privileged or runtime_exposures(w) for w in workloads_of(d, component))
 
 
 def _segmentation(d: Deployment, model: SystemModel) -> Iterator[GeneratedThreat]:

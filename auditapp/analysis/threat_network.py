@@ -1,25 +1,10 @@
-"""Who can reach whom, as far as the threat rules need it: shared networks and runtime sockets."""
+"""Who can reach whom, as far as the threat rules need it: the networks components share."""
 
 from __future__ import annotations
 
-from auditapp.analysis.model import Deployment, Workload
+from auditapp.analysis.model import Deployment
 
-# Sockets that give control of the container runtime, and host directories that hold them.
-RUNTIME_SOCKETS = ("docker.sock", "containerd.sock", "podman.sock", "crio.sock", "dockershim.sock")
-SOCKET_DIRECTORIES = frozenset({"/var/run", "/run", "/var/run/docker", "/run/containerd"})
 _NOT_NETWORKS = frozenset({"", "host", "none"})
-
-
-def runtime_socket_mounts(w: Workload) -> list[str]:
-    """Host paths of the runtime sockets (or their directories) a workload mounts."""
-    found = []
-    for mount in w.mounts:
-        if mount.type not in ("bind", "") or not mount.source.startswith("/"):
-            continue  # only a host path can be the runtime's socket
-        source = mount.source.rstrip("/") or "/"
-        if source.endswith(RUNTIME_SOCKETS) or source in SOCKET_DIRECTORIES or source == "/":
-            found.append(mount.source)
-    return found
 
 
 def neighbours(d: Deployment, component: str) -> dict[str, list[str]]:

@@ -2,7 +2,7 @@
 sharing a host or a network with others (PCI DSS 2.2.3), volumes and namespaces shared across
 components, whether Docker is known to run virtualised, Docker Desktop under a CDE.
 
-What the host is comes from `host_facts`. Docker socket mounts and privileged containers are
+What the host is comes from `host_facts`. Runtime socket mounts and privileged containers are
 the runtime rules' (CIS 5.32, 5.5): host facts list them, no rule here judges them again.
 """
 
@@ -11,9 +11,10 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
-from auditapp.analysis.host_facts import HOST_SOCKETS, HostFacts, Virtualisation, host_facts
+from auditapp.analysis.host_facts import HostFacts, Virtualisation, host_facts
 from auditapp.analysis.interface import Hit, rule
 from auditapp.analysis.model import Deployment, Mount, Workload
+from auditapp.analysis.runtime_sockets import exposes_runtime
 
 __all__ = ["RULES", "HostFacts", "Virtualisation", "host_facts"]
 
@@ -124,15 +125,16 @@ def cde_shared_network(d: Deployment) -> Iterator[Hit]:
 )
 def shared_volume(d: Deployment) -> Iterator[Hit]:
     """A named volume or host folder mounted by workloads of two or more components, written by
-    at least one of them. One finding per component and volume.
+        at least one of them. One finding per component and volume.
 
-    A component that can write what another reads can plant files, configuration or code in
-    it: a path from one to the other that no network control sees (PCI DSS 2.2.3: isolate
-    functions; 7.2.1: access by need). High when the volume joins a cardholder-data component
-    with one that holds none. Container-runtime sockets are left to CIS 5.32's rule.
+        A component that can write what another reads can plant files, configuration or code in
+        it: a path from one to the other that no network control sees (PCI DSS 2.2.3: isolate
+        functions; 7.2.1: access by need). High when the volume joins a cardholder-data component
+        with one that holds none. Mounts that expose the container runtime's socket (the socket, a
+    folder holding it, the host's root) are left to CIS 5.32's rule.
 
-    Fix: give each component its own volume; pass data through a declared flow; if sharing is
-    needed, mount it read-only everywhere but in the one writer and document it.
+        Fix: give each component its own volume; pass data through a declared flow; if sharing is
+        needed, mount it read-only everywhere but in the one writer and document it.
     """
     holders = _holders(d)
     for key, uses in _shared_storage(d).items():
@@ -167,17 +169,13 @@ def _shared_storage(d: Deployment) -> dict[str, list[tuple[Workload, Mount]]]:
         for m in w.mounts:
             if m.type == "volume" and m.source:
                 volumes.setdefault(f"volume {m.source}", []).append((w, m))
-            elif m.type == "bind" and m.source.startswith("/") and not _socket(m):
+            elif m.type == "bind" and m.source.startswith("/") and not exposes_runtime(m):
                 binds.append((posixpath.normpath(m.source), w, m))
     roots = sorted({path for path, _, _ in binds}, key=len)
     for path, w, m in binds:
         root = next(r for r in roots if path == r or path.startswith(r.rstrip("/") + "/"))
         volumes.setdefault(f"bind {root}", []).append((w, m))
     return volumes
-
-
-def _socket(mount: Mount) -> bool:
-    return mount.source.endswith(HOST_SOCKETS)
 
 
 @rule(

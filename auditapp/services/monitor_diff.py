@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from auditapp.analysis.model import Mount
+from auditapp.analysis.runtime_sockets import runtime_exposure
 from auditapp.services.monitor_snapshot import Snapshot, VulnState, WorkloadProfile
 from auditapp.vulns.kev import KevEntry
 
@@ -249,12 +251,24 @@ def _drift(before: WorkloadProfile, now: WorkloadProfile) -> Iterator[MonitorCha
     for port in sorted(set(now.ports) - set(before.ports)):
         yield drift(f"port|{port}", "high", f"new published port {port}", port=port)
     for mount in sorted(set(now.docker_sock) - set(before.docker_sock)):
-        yield drift(f"socket|{mount}", "critical", f"new Docker socket mount {mount}", mount=mount)
+        yield drift(f"socket|{mount}", "critical", _new_socket_mount(mount), mount=mount)
     for name, words in _LIMITS:
         had, has = getattr(before, name), getattr(now, name)
         if _limited(had) and not _limited(has):
             yield drift(f"limit|{name}", "medium", f"{words} limit removed (was {had})",
                         limit=name, was=had)  # fmt: skip
+
+
+def _new_socket_mount(mount: str) -> str:
+    """ "new Docker socket mount /var/run/docker.sock -> /var/run/docker.sock", worded by what
+    the mount exposes (a snapshot keeps the "source -> target" of a bind, or untyped, mount)."""
+    source, _, target = mount.partition(" -> ")
+    exposed = runtime_exposure(Mount("bind", source, target))
+    if exposed is None:  # a Windows named pipe
+        return f"new container runtime socket mount {mount}"
+    if exposed.socket:
+        return f"new {exposed.noun} mount {mount}"
+    return f"new mount of {exposed.what}: {mount}"
 
 
 def _limited(value: int | None) -> bool:

@@ -41,7 +41,9 @@ class WorkloadProfile:
     image_digest: str
     privileged: bool
     ports: tuple[str, ...]  # "0.0.0.0:8080->80/tcp"
-    docker_sock: tuple[str, ...]  # mounts of the Docker socket, "source -> target"
+    # mounts that expose the container runtime's socket (`runtime_sockets`), "source -> target";
+    # named so since it held docker.sock alone: stored baselines carry the name
+    docker_sock: tuple[str, ...]
     memory_bytes: int | None
     nano_cpus: int | None
     cpu_shares: int | None

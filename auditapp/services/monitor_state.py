@@ -15,6 +15,7 @@ from sqlalchemy import select
 from auditapp.analysis.model import PublishedPort, Workload
 from auditapp.analysis.network_drift import flow_report
 from auditapp.analysis.network_exposure import Exposure
+from auditapp.analysis.runtime_sockets import runtime_exposures
 from auditapp.services.deployment import load_deployment
 from auditapp.services.findings import list_findings
 from auditapp.services.lifecycle import lifecycle_report
@@ -34,8 +35,6 @@ from auditapp.services.vulndb import status
 from auditapp.services.vulns import list_vulns
 from auditapp.services.workspace import Caller, Workspace, load_audit
 from auditapp.store.models import Component, Image, Package
-
-DOCKER_SOCKET = "docker.sock"
 
 
 def take_snapshot(ws: Workspace, caller: Caller, *, today: date | None = None) -> Snapshot:
@@ -85,7 +84,9 @@ def take_snapshot(ws: Workspace, caller: Caller, *, today: date | None = None) -
             for i in sorted(images, key=lambda i: i.digest)
         },
         components=dict(sorted(components.items())),
-        workloads=tuple(_profile(w) for w in sorted(deployment.workloads, key=lambda w: w.label)),
+        workloads=tuple(
+            workload_profile(w) for w in sorted(deployment.workloads, key=lambda w: w.label)
+        ),
         findings=tuple(
             FindingState(
                 f.id,
@@ -119,7 +120,7 @@ def _image_name(image: Image) -> str:
     return str(tags[0]) if isinstance(tags, list) and tags else image.digest[:19]
 
 
-def _profile(w: Workload) -> WorkloadProfile:
+def workload_profile(w: Workload) -> WorkloadProfile:
     return WorkloadProfile(
         label=w.label,
         component=w.component,
@@ -128,11 +129,7 @@ def _profile(w: Workload) -> WorkloadProfile:
         privileged=w.privileged,
         ports=tuple(sorted({port_text(p) for p in w.ports})),
         docker_sock=tuple(
-            sorted(
-                f"{m.source} -> {m.target}"
-                for m in w.mounts
-                if m.source.endswith(DOCKER_SOCKET) or m.target.endswith(DOCKER_SOCKET)
-            )
+            sorted(f"{e.mount.source} -> {e.mount.target}" for e in runtime_exposures(w))
         ),
         memory_bytes=w.memory_bytes,
         nano_cpus=w.nano_cpus,

@@ -185,7 +185,18 @@ FAULTS: list[tuple[str, dict[str, Any], list[str], tuple[str, ...]]] = [
     ("/etc mounted read-only", {"mounts": (Mount("bind", "/etc", "/host/etc", True),)}, [], BOTH),
     ("/etcetera is not /etc", {"mounts": (Mount("bind", "/etcetera", "/x"),)}, [], BOTH),
     ("a volume called etc", {"mounts": (Mount("volume", "etc", "/etc"),)}, [], BOTH),
-    ("host root rw", {"mounts": (Mount("bind", "/", "/host"),)}, ["runtime.sensitive-mount"], BOTH),
+    (
+        "host root rw, with the runtime's socket in it",
+        {"mounts": (Mount("bind", "/", "/host"),)},
+        ["runtime.docker-socket", "runtime.sensitive-mount"],
+        BOTH,
+    ),
+    (
+        "host root read-only: the socket still answers",
+        {"mounts": (Mount("bind", "/", "/host", True),)},
+        ["runtime.docker-socket"],
+        BOTH,
+    ),
     (
         "docker.sock, even read-only",
         {"mounts": (Mount("bind", "/var/run/docker.sock", "/var/run/docker.sock", True),)},
@@ -204,6 +215,37 @@ FAULTS: list[tuple[str, dict[str, Any], list[str], tuple[str, ...]]] = [
         ["runtime.docker-socket"],
         BOTH,
     ),
+    (
+        "containerd.sock",
+        {"mounts": (Mount("bind", "/run/containerd/containerd.sock", "/c.sock", True),)},
+        ["runtime.docker-socket"],
+        BOTH,
+    ),
+    (
+        "podman.sock, rootless",
+        {"mounts": (Mount("bind", "/run/user/1000/podman/podman.sock", "/p.sock"),)},
+        ["runtime.docker-socket"],
+        BOTH,
+    ),
+    (
+        "the folder holding containerd.sock",
+        {"mounts": (Mount("bind", "/run/containerd/", "/c", True),)},
+        ["runtime.docker-socket"],
+        BOTH,
+    ),
+    (
+        "a host file bound where docker.sock is expected",
+        {"mounts": (Mount("bind", "/srv/api.sock", "/var/run/docker.sock"),)},
+        ["runtime.docker-socket"],
+        BOTH,
+    ),
+    (
+        "a named volume at docker.sock's place",
+        {"mounts": (Mount("volume", "sock", "/var/run/docker.sock"),)},
+        [],
+        BOTH,
+    ),
+    ("/run/lock holds no socket", {"mounts": (Mount("bind", "/run/lock", "/lock"),)}, [], BOTH),
     (
         "shared propagation",
         {"mounts": (Mount("bind", "/srv/data", "/data", False, "rshared"),)},
@@ -339,7 +381,11 @@ def test_cap_add_all_is_one_high_finding_listing_the_capabilities() -> None:
 
 def test_the_host_root_is_critical_and_other_folders_high() -> None:
     w = replace(SERVICE, mounts=(Mount("bind", "/", "/host"), Mount("bind", "/proc", "/hp")))
-    found = {(h.detail["folder"], h.severity or r.severity) for r, h in hits(deployment(w))}
+    found = {
+        (h.detail["folder"], h.severity or r.severity)
+        for r, h in hits(deployment(w))
+        if r.id == "runtime.sensitive-mount"
+    }
     assert found == {("/", "critical"), ("/proc", "high")}
 
 
@@ -510,8 +556,9 @@ def test_findings_are_unique_per_rule_component_and_location_and_json_able() -> 
         assert hit.severity in ("", *SEVERITIES)
     # every rule but the capability ones (privileged covers them), AppArmor and SELinux (likewise),
     # with
-    # two ports below 1024 on every interface; the service's image has the healthcheck
-    assert Counter(h.subject for _, h in found) == {"api-1": 25, "api": 24, "api-2": 1}
+    # two ports below 1024 on every interface, two runtime socket mounts (docker.sock and the
+    # host's root); the service's image has the healthcheck
+    assert Counter(h.subject for _, h in found) == {"api-1": 26, "api": 25, "api-2": 1}
 
 
 HOSTILE: list[dict[str, Any]] = [

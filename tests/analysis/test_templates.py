@@ -278,6 +278,19 @@ def test_docker_sock_only_through_a_glob_that_names_it() -> None:
     assert diff(sock, named) == []
 
 
+def test_any_runtime_socket_only_through_a_glob_that_names_it() -> None:
+    containerd = hardened(mounts=(Mount("bind", "/run/containerd/containerd.sock", "/c.sock"),))
+    folder = hardened(mounts=(Mount("bind", "/var/run", "/host-run", True),))
+    broad = parse_template({"mounts_allowed": ["*", "/var/run*", "/run/*"]})
+    for w in (containerd, folder):
+        (found,) = diff(w, broad)
+        assert (found.key, found.severity) == ("mounts_allowed", "critical")
+    assert diff(containerd, broad)[0].expected == "no containerd.sock mount"
+    assert diff(folder, broad)[0].expected == "no runtime socket mount"
+    assert diff(containerd, parse_template({"mounts_allowed": ["*/containerd.sock"]})) == []
+    assert diff(folder, parse_template({"mounts_allowed": ["/var/run"]})) == []
+
+
 def test_apparmor_profile_lists() -> None:
     t = parse_template({"apparmor": ["shop-api"]})
     assert keys(diff(hardened(apparmor_profile="docker-default"), t)) == [("apparmor", "")]

@@ -241,7 +241,7 @@ _LEGEND = (
     Swatch("line", "Step over a network or port", INK),
     Swatch(
         "line",
-        "Step that takes control (docker.sock, privileged, host namespaces)",
+        "Step that takes control (runtime socket, privileged, host namespaces)",
         RED,
         stroke_width=1.7,
     ),
