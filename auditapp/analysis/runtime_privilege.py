@@ -199,11 +199,11 @@ def docker_socket(d: Deployment) -> Iterator[Hit]:
     """The workload mounts the container runtime's socket: docker.sock, containerd.sock,
     podman.sock, crio.sock or dockershim.sock, a host folder that holds one (/var/run, /run,
     /run/containerd, ...), or the host's root; or it binds a host path where it expects
-    docker.sock (the rule is `runtime_sockets`). Whoever talks to the socket can start a
-    privileged container with the host's root filesystem mounted: it is root on the host and
-    control over every container there, read-only mount or not. A named volume is never the
-    host's socket. Fix: remove the mount; give monitoring or CI tools a narrowly scoped API
-    proxy, or run them on a separate host outside the cardholder data environment."""
+    docker.sock. Whoever talks to the socket can start a privileged container with the host's
+    root filesystem mounted: it is root on the host and control over every container there,
+    read-only mount or not. A named volume is never the host's socket. Fix: remove the mount;
+    give monitoring or CI tools a narrowly scoped API proxy, or run them on a separate host
+    outside the cardholder data environment."""
     for w in d.workloads:
         for exposed in runtime_exposures(w):
             mount = exposed.mount

@@ -125,16 +125,16 @@ def cde_shared_network(d: Deployment) -> Iterator[Hit]:
 )
 def shared_volume(d: Deployment) -> Iterator[Hit]:
     """A named volume or host folder mounted by workloads of two or more components, written by
-        at least one of them. One finding per component and volume.
+    at least one of them. One finding per component and volume.
 
-        A component that can write what another reads can plant files, configuration or code in
-        it: a path from one to the other that no network control sees (PCI DSS 2.2.3: isolate
-        functions; 7.2.1: access by need). High when the volume joins a cardholder-data component
-        with one that holds none. Mounts that expose the container runtime's socket (the socket, a
+    A component that can write what another reads can plant files, configuration or code in
+    it: a path from one to the other that no network control sees (PCI DSS 2.2.3: isolate
+    functions; 7.2.1: access by need). High when the volume joins a cardholder-data component
+    with one that holds none. Mounts that expose the container runtime's socket (the socket, a
     folder holding it, the host's root) are left to CIS 5.32's rule.
 
-        Fix: give each component its own volume; pass data through a declared flow; if sharing is
-        needed, mount it read-only everywhere but in the one writer and document it.
+    Fix: give each component its own volume; pass data through a declared flow; if sharing is
+    needed, mount it read-only everywhere but in the one writer and document it.
     """
     holders = _holders(d)
     for key, uses in _shared_storage(d).items():
