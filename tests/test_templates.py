@@ -19,6 +19,7 @@ from auditapp.services.components import ComponentEdit
 from auditapp.services.deployment import load_deployment
 from auditapp.services.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from auditapp.services.evidence import attach_file
+from auditapp.services.findings import list_findings
 from auditapp.services.gather import CollectRequest
 from auditapp.services.templates import (
     assign_template,
@@ -214,6 +215,12 @@ def test_templates_reach_the_rules_and_survive_recollection_and_reruns(
         assert hits["template.missing"] == []
         [custom] = hits["seccomp.custom-profile"]
         assert custom.detail["allows_unlisted"] and custom.severity == "high"
+        stored = list_findings(team_ws, AUDITOR, rule="template.deviation")
+        # each finding names the CIS recommendation its deviation breaks, not all 19
+        assert sorted((f.location.split()[-1], f.cis) for f in stored) == [
+            ("NET_ADMIN", ("5.4",)),
+            ("seccomp", ("5.22",)),
+        ]
     [view] = list_templates(team_ws, AUDITOR)
     assert (view.version, view.components) == (1, ("api",))
 

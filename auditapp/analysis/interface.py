@@ -39,6 +39,7 @@ class Hit:
     title: str = ""  # overrides the rule's title when more specific
     severity: str = ""  # overrides the rule's severity
     subject: str = ""
+    cis: tuple[str, ...] = ()  # overrides the rule's CIS ids: the ones this hit breaks
 
 
 @dataclass(frozen=True)

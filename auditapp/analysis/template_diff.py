@@ -32,6 +32,31 @@ FIELDS = {
     "mounts_allowed": ("Mounts", "volumes"),
     "ports_bind": ("HostConfig.PortBindings", "ports"),
 }
+# The CIS Docker Benchmark v1.6.0 recommendation each key checks, so that a deviation names
+# the one it breaks (a socket mount names 5.32 itself).
+KEY_CIS = {
+    "privileged": ("5.5",),
+    "user": ("4.1",),
+    "capabilities_allowed": ("5.4",),
+    "seccomp": ("5.22",),
+    "apparmor": ("5.2",),
+    "selinux": ("5.3",),
+    "read_only_rootfs": ("5.13",),
+    "no_new_privileges": ("5.26",),
+    "limits.memory": ("5.11",),
+    "limits.cpu": ("5.12",),
+    "limits.pids": ("5.29",),
+    "mounts_allowed": ("5.6",),
+    "ports_bind": ("5.14",),
+}
+NAMESPACE_CIS = {
+    "pid": ("5.16",),
+    "ipc": ("5.17",),
+    "uts": ("5.21",),
+    "network": ("5.10",),
+    "userns": ("5.31",),
+}
+SOCKET_CIS = ("5.32",)
 _NAMESPACE_SEVERITY = {"pid": "high", "network": "high", "userns": "high", "ipc": "medium"}
 _NAMESPACE_FIELDS = {
     "pid": ("HostConfig.PidMode", "pid"),
@@ -52,6 +77,16 @@ class Deviation:
     actual: str
     severity: str
     item: str = ""
+    cis: tuple[str, ...] = ()  # when the key's own CIS ids do not say it (a socket mount)
+
+    @property
+    def cis_ids(self) -> tuple[str, ...]:
+        """The CIS recommendations this deviation breaks."""
+        if self.cis:
+            return self.cis
+        if self.key == "host_namespaces_allowed":
+            return NAMESPACE_CIS.get(self.item, ())
+        return KEY_CIS.get(self.key) or KEY_CIS.get(self.key.partition(".")[0], ())
 
     def field_in(self, w: Workload) -> str:
         engine, compose = (
@@ -269,7 +304,9 @@ def _mounts(w: Workload, t: SecurityTemplate) -> list[Deviation]:
             listed = [g for g in allowed or () if _names(g, exposed)]
             if not any(fnmatch.fnmatchcase(n, g) for n in names for g in listed):
                 expected = f"no {exposed.socket or 'runtime socket'} mount"
-                found.append(Deviation("mounts_allowed", expected, shown, "critical", m.target))
+                found.append(
+                    Deviation("mounts_allowed", expected, shown, "critical", m.target, SOCKET_CIS)
+                )
             continue
         if allowed is not None and not any(
             fnmatch.fnmatchcase(n, g) for n in names for g in allowed

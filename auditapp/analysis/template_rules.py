@@ -9,14 +9,23 @@ from typing import Any
 from auditapp.analysis.interface import Hit, Rule, rule
 from auditapp.analysis.model import ComponentFacts, Deployment
 from auditapp.analysis.runtime_settings import daemon_no_new_privileges, effective_user
-from auditapp.analysis.template_diff import RunContext, diff
+from auditapp.analysis.template_diff import (
+    KEY_CIS,
+    NAMESPACE_CIS,
+    SOCKET_CIS,
+    RunContext,
+    diff,
+)
 from auditapp.analysis.templates import SecurityTemplate, TemplateError, parse_template
 
 TITLE_LIMIT = 200
-# What a template's keys correspond to in the CIS Docker Benchmark v1.6.0, and what they read.
-TEMPLATE_CIS = (
-    *("4.1", "5.2", "5.3", "5.4", "5.5", "5.6", "5.10", "5.11", "5.12", "5.13", "5.14"),
-    *("5.16", "5.17", "5.21", "5.22", "5.26", "5.29", "5.31", "5.32"),
+# Every CIS Docker Benchmark v1.6.0 recommendation a template's keys check (each finding names
+# only those its deviation breaks), and the evidence they read.
+TEMPLATE_CIS = tuple(
+    sorted(
+        {c for ids in (*KEY_CIS.values(), *NAMESPACE_CIS.values(), SOCKET_CIS) for c in ids},
+        key=lambda c: tuple(int(part) for part in c.split(".")),
+    )
 )
 TEMPLATE_READS = (
     *("engine-container", "compose", "engine-image", "image-config"),
@@ -92,6 +101,7 @@ def template_deviation(d: Deployment) -> Iterator[Hit]:
                 title=title[:TITLE_LIMIT],
                 severity=dev.severity,
                 subject=w.name,
+                cis=dev.cis_ids,
             )
 
 

@@ -145,7 +145,7 @@ def _fill(row: Finding, rule: Rule, hit: Hit, now: Any) -> None:
     row.location = hit.location[:4000]
     row.detail = json.dumps(dict(hit.detail), sort_keys=True, default=str)
     row.pci = json.dumps(list(rule.pci))
-    row.cis = json.dumps(list(rule.cis))
+    row.cis = json.dumps(list(hit.cis or rule.cis))
     row.evidence_id = hit.evidence_id
     row.last_seen = now
     row.active = True

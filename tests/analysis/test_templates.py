@@ -26,7 +26,7 @@ from auditapp.analysis.model import (
     Workload,
 )
 from auditapp.analysis.template_diff import RunContext, diff
-from auditapp.analysis.template_rules import RULES
+from auditapp.analysis.template_rules import RULES, TEMPLATE_CIS
 from auditapp.analysis.templates import SecurityTemplate, TemplateError, parse_template, to_body
 from auditapp.resources import resource_path
 from tests.analysis.three_tier import HARDENED, three_tier
@@ -238,6 +238,43 @@ def test_each_planted_fault_is_exactly_one_deviation_of_its_key(
     assert found[0].severity == severity
 
 
+@pytest.mark.parametrize(
+    ("fault", "cis"),
+    [
+        ({"privileged": True}, "5.5"),
+        ({"user": "0:0"}, "4.1"),
+        ({"cap_add": ("NET_ADMIN",)}, "5.4"),
+        ({"security_opt": ("no-new-privileges", "seccomp=unconfined")}, "5.22"),
+        ({"apparmor_profile": ""}, "5.2"),
+        ({"read_only_rootfs": False}, "5.13"),
+        ({"security_opt": ()}, "5.26"),
+        ({"memory_bytes": 0}, "5.11"),
+        ({"nano_cpus": None}, "5.12"),
+        ({"pids_limit": -1}, "5.29"),
+        ({"mounts": (Mount("bind", "/etc", "/host-etc"),)}, "5.6"),
+        ({"mounts": (Mount("bind", "/run/docker.sock", "/sock", read_only=True),)}, "5.32"),
+        ({"mounts": (Mount("bind", "/var/run", "/host-run"),)}, "5.32"),
+        ({"network_mode": "host"}, "5.10"),
+        ({"pid_mode": "host"}, "5.16"),
+        ({"ipc_mode": "host"}, "5.17"),
+        ({"uts_mode": "host"}, "5.21"),
+        ({"userns_mode": "host"}, "5.31"),
+        ({"ports": (PublishedPort(443, "tcp", "", 443),)}, "5.14"),
+    ],
+)
+def test_each_deviation_names_the_one_cis_recommendation_it_breaks(
+    fault: dict[str, Any], cis: str
+) -> None:
+    first = diff(hardened(**fault), shipped())[0]
+    assert first.cis_ids == (cis,)
+    assert cis in TEMPLATE_CIS  # the rule's list is every id a deviation can name
+
+
+def test_an_selinux_deviation_names_5_3() -> None:
+    [found] = diff(hardened(), parse_template({"selinux": "required"}))
+    assert (found.key, found.cis_ids) == ("selinux", ("5.3",))
+
+
 def test_cpu_shares_count_as_a_limit_unless_a_cap_is_set() -> None:
     t = shipped()
     assert diff(hardened(nano_cpus=None, cpu_shares=512), t) == []
@@ -347,6 +384,7 @@ def test_three_tier_against_the_shipped_template() -> None:
     ]
     sock = next(h for h in hits["template.deviation"] if h.detail["key"] == "mounts_allowed")
     assert sock.severity == "critical"
+    assert sorted(h.cis for h in hits["template.deviation"]) == [("5.14",), ("5.14",), ("5.32",)]
     assert sock.location == "service worker template mounts_allowed /var/run/docker.sock"
     assert sock.detail["field"] == "volumes" and sock.detail["template"] == "pci"
     assert "pci" in sock.title
