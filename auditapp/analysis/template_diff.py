@@ -86,7 +86,7 @@ class Deviation:
             return self.cis
         if self.key == "host_namespaces_allowed":
             return NAMESPACE_CIS.get(self.item, ())
-        return KEY_CIS.get(self.key) or KEY_CIS.get(self.key.partition(".")[0], ())
+        return KEY_CIS.get(self.key, KEY_CIS.get(self.key.partition(".")[0], ()))
 
     def field_in(self, w: Workload) -> str:
         engine, compose = (
