@@ -69,13 +69,20 @@ def test_the_proxy_reaches_the_database_through_the_api(shop: Workspace) -> None
     radius = blast_radius(shop, AUDITOR)
     (head,) = radius.beachheads
     assert head.component == "proxy" and head.internet_facing
-    assert [(r.node, r.steps) for r in head.reachable] == [("api", 1), ("db", 2)]
+    # the worker declares no port: whatever it listens on is open to the api on "back"
+    assert [(r.node, r.steps) for r in head.reachable] == [("api", 1), ("db", 2), ("worker", 2)]
     (target,) = head.targets
     assert target.component == "db"
     assert target.best.nodes == ("proxy", "api", "db")
     assert [(s.kind, s.port) for s in target.best.steps] == [
         ("shared-network", 8080),
         ("shared-network", 5432),
+    ]
+    assert target.paths[1].nodes == ("proxy", "api", "worker", "db")
+    assert [(s.kind, s.port) for s in target.paths[1].steps] == [
+        ("shared-network", 8080),
+        ("shared-network", None),
+        ("docker.sock", None),
     ]
     assert any(a.startswith("no component has a host recorded") for a in radius.assumptions)
 
@@ -98,12 +105,15 @@ def test_the_rule_over_stored_evidence(shop: Workspace) -> None:
     components.update_component(shop, DEVELOPER, "worker", ComponentEdit(host="h1"))
     components.update_component(shop, DEVELOPER, "db", ComponentEdit(host="h1"))
     hits = RULES[0].run(load_deployment(shop, AUDITOR))
+    # as severe as the worst way in: the api reaches the worker, whose docker.sock holds db
     assert [(h.component, h.location, h.severity) for h in hits] == [
-        ("db", "path proxy → db", "medium")
+        ("db", "path proxy → db", "high")
     ]
     assert hits[0].evidence_id is not None
+    assert "2 steps from internet-facing proxy" in hits[0].title
     assert hits[0].detail["summary"] == (
-        "proxy → api → db (2 steps) via shared network front:8080, shared network back:5432"
+        "proxy → api → worker → db (3 steps) via shared network front:8080, shared network back, "
+        "docker.sock"
     )
 
 

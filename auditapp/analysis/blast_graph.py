@@ -5,9 +5,10 @@ an attacker who owns A can reach (or control) B; its data says how: `kind`, `rea
 for people), `via` (a short label such as "front:8080"), `port` and `evidence` (the evidence id
 the edge was read from). A DiGraph keeps one edge per pair, so the strongest way wins.
 
-The graph is an over-approximation of what the evidence allows, never a guess beyond it: a
-container on a shared network reaches another only at a port that one exposes or publishes,
-because without a known listening port there is nothing to name as the way in.
+The graph is an over-approximation of what the evidence allows, never a guess beyond it.
+Docker lets a container reach every port of the others on a network they share, so a peer
+that declares no port is still reached there (the edge's `port` is None: whatever it listens
+on); who shares a network is `network_exposure.Attachments`'s answer.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from auditapp.analysis.model import ZONE_PREFIX, ZONES, Deployment, Mount, Workload
+from auditapp.analysis.network_exposure import Attachments
 from auditapp.analysis.runtime_sockets import exposes_runtime, runtime_exposures
 
 if TYPE_CHECKING:  # networkx takes a second to import: only when a graph is built
@@ -143,7 +145,7 @@ def _add(
 def _edges(d: Deployment, hosts: Hosts) -> Iterator[Edge]:
     yield from _internet_edges(d)
     yield from _declared_edges(d)
-    yield from _network_edges(d)
+    yield from _network_edges(d, Attachments(d))
     yield from _volume_edges(d, hosts)
     by_name = {w.name: w.component for w in d.workloads}
     components = set(component_names(d))
@@ -227,45 +229,37 @@ def _loopback(ip: str) -> bool:
     return ip.startswith("127.") or ip in ("::1", "[::1]", "localhost")
 
 
-def _network_edges(d: Deployment) -> Iterator[Edge]:
-    isolated = {n.name for n in d.networks if n.icc is False}
-    config = d.daemon.config if d.daemon is not None else None
-    if config is not None and config.get("icc") is False:
-        # The daemon-wide icc switch governs the default bridge only.
-        isolated |= {n.name for n in d.networks if n.default_bridge} | {"bridge"}
-    members: dict[str, set[str]] = {}
-    for w in d.workloads:
-        for net in w.networks:
-            members.setdefault(net, set()).add(w.name)
-    for n in d.networks:
-        members.setdefault(n.name, set()).update(n.members)
-    workloads = {w.name: w for w in d.workloads}
-    listening = {w.name: _listening_ports(w) for w in d.workloads}
-    joined: set[tuple[str, str]] = set()  # a pair on several networks is named by the first
-    for net in sorted(members):
-        if net in isolated or net in ("host", "none", ""):
+def _network_edges(d: Deployment, attached: Attachments) -> Iterator[Edge]:
+    """One edge per pair of components that reach each other over a shared network, named by
+    the first network they share, and by a workload of the target that declares a port if
+    one does."""
+    listening = {w.label: _listening_ports(w) for w in d.workloads}
+    chosen: dict[tuple[str, str], tuple[str, Workload, Workload]] = {}
+    for net, a, b in attached.reachable_pairs():
+        pair = (a.component, b.component)
+        if not a.component or not b.component:
             continue
-        on = [workloads[m] for m in sorted(members[net]) if m in workloads]
-        for a in on:
-            for b in on:
-                ports = listening[b.name]
-                pair = (a.component, b.component)
-                if a.component == b.component or not ports or pair in joined:
-                    continue
-                joined.add(pair)
-                listed = ", ".join(str(p) for p in ports)
-                reason = (
-                    f"{a.label} and {b.label} share network {net}; {b.name} listens on {listed}"
-                )
-                yield (
-                    a.component,
-                    b.component,
-                    "shared-network",
-                    reason,
-                    ports[0],
-                    b.evidence_id,
-                    f"shared network {net}:{ports[0]}",
-                )
+        if pair not in chosen or (listening[b.label] and not listening[chosen[pair][2].label]):
+            chosen[pair] = (net, a, b)
+    for net, a, b in chosen.values():
+        ports = listening[b.label]
+        shared = f"{a.label} and {b.label} share network {net}"
+        if ports:
+            listed = ", ".join(str(p) for p in ports)
+            reason, via = f"{shared}; {b.name} listens on {listed}", f"{net}:{ports[0]}"
+        else:
+            any_port = f"{b.name} declares no port, so any port it listens on is open to {a.name}"
+            reason, via = f"{shared}; {any_port}", net
+        port = ports[0] if ports else None
+        yield (
+            a.component,
+            b.component,
+            "shared-network",
+            reason,
+            port,
+            b.evidence_id,
+            f"shared network {via}",
+        )
 
 
 def _volume_edges(d: Deployment, hosts: Hosts) -> Iterator[Edge]:

@@ -4,7 +4,9 @@ shares with other components.
 
 Docker lets every container on a network reach every port of its peers (unless the bridge
 turns inter-container traffic off), so "reachable on a shared network" needs no published
-port; exposed ports only tell us where something listens.
+port; exposed ports only tell us where something listens. `Attachments` is the one answer to
+"who reaches whom over a shared network": the flows and exposure rules, the reach graph, the
+threats and the diagrams ask it.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from auditapp.analysis.model import Deployment, NetworkFacts, Workload
+from auditapp.analysis.model import Deployment, NetworkFacts, Origin, Workload
 
 Reach = Literal["all-interfaces", "host-ip", "loopback", "host-network", "network"]
 PUBLISHED: tuple[Reach, ...] = ("all-interfaces", "host-ip", "loopback", "host-network")
-_NOT_NETWORKS = ("", "default", "host", "none")
+_NOT_NETWORKS = ("", "default", "host", "none")  # network modes that name no network to join
+_NO_PEERS = ("", "host", "none")  # "networks" nobody shares: the host's stack, the null one
+DEFAULT_BRIDGE = "bridge"
 
 
 @dataclass(frozen=True)
@@ -118,25 +122,36 @@ def listening(workload: Workload) -> tuple[tuple[int, str], ...]:
 
 
 class Attachments:
-    """Which networks each workload is on, resolved once: `networks`, the network's members,
-    and `network_mode` (a named network, or another workload's namespace to share)."""
+    """Which networks each workload is on and whom it reaches there, resolved once.
+
+    A workload is on the networks it lists, those whose members name it, and its
+    `network_mode` when that names a network; `container:X` / `service:X` puts it on X's
+    networks (it shares X's namespace), `host` and `none` on none. Engine networks and
+    compose networks are kept apart (`origin`): a compose network "back" is not the engine's.
+    Members of a network reach every port of one another unless inter-container traffic is
+    off there: the network's own `enable_icc` option, or, on the default bridge only, the
+    daemon-wide `icc: false` of daemon.json.
+    """
 
     def __init__(self, deployment: Deployment) -> None:
         self.deployment = deployment
         self._facts = {(n.origin, n.name): n for n in deployment.networks}
+        config = deployment.daemon.config if deployment.daemon is not None else None
+        self._bridge_icc_off = config is not None and config.get("icc") is False
         direct: dict[str, set[str]] = {}
         by_name: dict[tuple[str, str], Workload] = {}
         for w in deployment.workloads:
             by_name.setdefault((w.origin, w.name), w)
-            names = set(w.networks)
+            names = {n for n in w.networks if n not in _NO_PEERS}
             if w.network_mode not in _NOT_NETWORKS and ":" not in w.network_mode:
                 names.add(w.network_mode)
             direct[w.label] = names
         for n in deployment.networks:
-            for member in n.members:
+            for member in n.members if n.name not in _NO_PEERS else ():
                 if (n.origin, member) in by_name:
                     direct[by_name[(n.origin, member)].label].add(n.name)
         self._networks: dict[str, tuple[str, ...]] = {}
+        members: dict[tuple[str, Origin], list[Workload]] = {}
         for w in deployment.workloads:
             mode, _, other = w.network_mode.partition(":")
             if mode in ("container", "service") and other:
@@ -148,17 +163,32 @@ class Attachments:
             else:
                 names = direct[w.label]
             self._networks[w.label] = tuple(sorted(names))
+            for name in names:
+                members.setdefault((name, w.origin), []).append(w)
+        self._members = {
+            key: tuple(sorted(ws, key=lambda w: w.name)) for key, ws in sorted(members.items())
+        }
 
     def networks(self, workload: Workload) -> tuple[str, ...]:
         return self._networks.get(workload.label, ())
 
     def facts(self, workload: Workload, network: str) -> NetworkFacts:
-        found = self._facts.get((workload.origin, network))
-        return found or NetworkFacts(network, workload.origin, None)
+        return self._facts_of(workload.origin, network)
+
+    def _facts_of(self, origin: Origin, network: str) -> NetworkFacts:
+        return self._facts.get((origin, network)) or NetworkFacts(network, origin, None)
 
     def isolates(self, workload: Workload, network: str) -> bool:
         """True when the network keeps its members from reaching one another (icc off)."""
-        return self.facts(workload, network).icc is False
+        return self._isolated(workload.origin, network)
+
+    def _isolated(self, origin: Origin, network: str) -> bool:
+        facts = self._facts_of(origin, network)
+        if facts.icc is False:
+            return True
+        # daemon.json's "icc": false governs the default bridge only, not user networks
+        default = facts.default_bridge or network == DEFAULT_BRIDGE
+        return self._bridge_icc_off and default
 
     def internal_only(self, workload: Workload) -> bool:
         """Attached to networks, all of them internal: no route to or from the outside."""
@@ -175,17 +205,8 @@ class Attachments:
         """Other components attached to the same network (on the same side: engine or compose)."""
         if self.isolates(workload, network):
             return ()
-        return tuple(
-            sorted(
-                {
-                    endpoint(other)
-                    for other in self.deployment.workloads
-                    if other.origin == workload.origin
-                    and endpoint(other) != endpoint(workload)
-                    and network in self.networks(other)
-                }
-            )
-        )
+        on = self._members.get((network, workload.origin), ())
+        return tuple(sorted({endpoint(o) for o in on} - {endpoint(workload)}))
 
     def shared(self, a: Workload, b: Workload) -> tuple[str, ...]:
         """The networks on which `a` and `b` reach each other."""
@@ -193,6 +214,26 @@ class Attachments:
             return ()
         common = set(self.networks(a)) & set(self.networks(b))
         return tuple(sorted(n for n in common if not self.isolates(a, n)))
+
+    def reachable_pairs(self) -> Iterator[tuple[str, Workload, Workload]]:
+        """(network, a, b) for every workload `a` that reaches workload `b` of another component
+        on a network they share: by network, side, then the workloads' names."""
+        for (network, origin), on in self._members.items():
+            if self._isolated(origin, network):
+                continue
+            for a in on:
+                for b in on:
+                    if endpoint(a) != endpoint(b):
+                        yield network, a, b
+
+    def neighbours(self, component: str) -> dict[str, tuple[str, ...]]:
+        """The other components `component`'s workloads reach over shared networks, with the
+        networks (sorted) they share; a workload's component is its own name if it has none."""
+        found: dict[str, set[str]] = {}
+        for network, a, b in self.reachable_pairs():
+            if endpoint(a) == component:
+                found.setdefault(endpoint(b), set()).add(network)
+        return {name: tuple(sorted(nets)) for name, nets in sorted(found.items())}
 
 
 def observed_exposure(deployment: Deployment) -> list[Exposure]:

@@ -8,7 +8,7 @@ element kind alone (after Threagile's built-in risk rules of the same names):
 - mixed-targets-on-shared-runtime: cardholder-data and other components on one host, so the
   weakest of them decides how safe the cardholder data is;
 - missing-network-segmentation: a CDE component shares a network with a non-CDE one that no
-  declared flow connects it to;
+  declared flow connects it to (who reaches whom as `network_exposure.Attachments` says);
 - unencrypted-communication: a declared flow without encryption (high when it carries
   cardholder data);
 - unguarded-direct-datastore-access: a data store that publishes a port, or that a component
@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditapp.analysis.model import CARDHOLDER_CLASSES, ZONE_PREFIX, ComponentFacts, Deployment
+from auditapp.analysis.network_exposure import Attachments
 from auditapp.analysis.runtime_sockets import runtime_exposures
 from auditapp.analysis.threat_elements import (
     SENSITIVE_CLASSES,
@@ -49,12 +50,13 @@ SECTION_ITEM = "threats.container_threats"
 
 
 def container_threats(d: Deployment, model: SystemModel) -> Iterator[GeneratedThreat]:
+    attached = Attachments(d)
     yield from _escapes(d, model)
     yield from _backdoors(d, model)
     yield from _mixed_runtimes(d, model)
-    yield from _segmentation(d, model)
+    yield from _segmentation(d, model, attached)
     yield from _unencrypted(d)
-    yield from _direct_store_access(d, model)
+    yield from _direct_store_access(d, model, attached)
 
 
 def _kind(model: SystemModel, component: str) -> ElementKind:
@@ -211,13 +213,15 @@ def _escapes_host(d: Deployment, component: str) -> bool:
     return any(w.privileged or runtime_exposures(w) for w in workloads_of(d, component))
 
 
-def _segmentation(d: Deployment, model: SystemModel) -> Iterator[GeneratedThreat]:
+def _segmentation(
+    d: Deployment, model: SystemModel, attached: Attachments
+) -> Iterator[GeneratedThreat]:
     for component in _components(d, model):
         if not component.holds_cardholder_data:
             continue
         others = {
             name: nets
-            for name, nets in neighbours(d, component.name).items()
+            for name, nets in neighbours(d, component.name, attached).items()
             if not _holds_cardholder(d, name) and not _connected(d, component.name, name)
         }
         if not others:
@@ -305,7 +309,9 @@ def _unencrypted(d: Deployment) -> Iterator[GeneratedThreat]:
             )
 
 
-def _direct_store_access(d: Deployment, model: SystemModel) -> Iterator[GeneratedThreat]:
+def _direct_store_access(
+    d: Deployment, model: SystemModel, attached: Attachments
+) -> Iterator[GeneratedThreat]:
     for store in model.stores:
         name = store.component.name
         workloads = workloads_of(d, name)
@@ -315,7 +321,7 @@ def _direct_store_access(d: Deployment, model: SystemModel) -> Iterator[Generate
         host_network = any(w.network_mode == "host" for w in workloads)
         undeclared = sorted(
             n
-            for n in neighbours(d, name)
+            for n in neighbours(d, name, attached)
             if not any(f.source == n and f.destination == name for f in d.flows)
         )
         if not published and not host_network and not undeclared:

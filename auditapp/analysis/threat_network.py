@@ -1,29 +1,19 @@
-"""Who can reach whom, as far as the threat rules need it: the networks components share."""
+"""Who can reach whom, as far as the threat rules need it: the networks components share, as
+`network_exposure.Attachments` resolves them (the same answer the flows and the reach graph
+give)."""
 
 from __future__ import annotations
 
 from auditapp.analysis.model import Deployment
+from auditapp.analysis.network_exposure import Attachments
 
-_NOT_NETWORKS = frozenset({"", "host", "none"})
 
-
-def neighbours(d: Deployment, component: str) -> dict[str, list[str]]:
-    """Other components that share a network with `component`, with the networks they share.
-    A network with inter-container communication turned off does not count."""
-    owner = {w.name: (w.component or w.name) for w in d.workloads}
-    members: dict[str, set[str]] = {}
-    for w in d.workloads:
-        for network in w.networks:
-            members.setdefault(network, set()).add(owner[w.name])
-    for net in d.networks:
-        for member in net.members:
-            if member in owner:
-                members.setdefault(net.name, set()).add(owner[member])
-    isolated = {n.name for n in d.networks if n.icc is False}
-    found: dict[str, list[str]] = {}
-    for network, names in sorted(members.items()):
-        if network in _NOT_NETWORKS or network in isolated or component not in names:
-            continue
-        for name in sorted(names - {component}):
-            found.setdefault(name, []).append(network)
-    return found
+def neighbours(
+    d: Deployment, component: str, attached: Attachments | None = None
+) -> dict[str, list[str]]:
+    """Other components that reach `component` over a shared network (and it them), with the
+    networks they share. A network with inter-container communication turned off, by its own
+    option or (the default bridge) by the daemon's, does not count; a workload that joins
+    another's network namespace (`network_mode: container:x`) is on that one's networks."""
+    found = (attached or Attachments(d)).neighbours(component)
+    return {name: list(networks) for name, networks in found.items()}

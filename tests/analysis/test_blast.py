@@ -56,14 +56,16 @@ def dep(*workloads: Workload, **kw: Any) -> Deployment:
 
 def test_three_tier_graph() -> None:
     """api→proxy exists because proxy listens on 443/8081 on the front network they share;
-    nothing reaches the worker: it exposes and publishes no port, so a container on "back"
-    has nothing to connect to; the worker's docker.sock reaches every component on h1."""
+    api and db reach the worker on "back" although it declares no port: Docker opens every
+    port it listens on to them; the worker's docker.sock reaches every component on h1."""
     assert component_edges(three_tier()) == {
         ("zone:internet", "proxy", "published-port"),
         ("proxy", "api", "shared-network"),
         ("api", "proxy", "shared-network"),
         ("api", "db", "shared-network"),
         ("db", "api", "shared-network"),
+        ("api", "worker", "shared-network"),
+        ("db", "worker", "shared-network"),
         ("worker", "api", "docker.sock"),
         ("worker", "db", "docker.sock"),
         ("worker", "proxy", "docker.sock"),
@@ -75,6 +77,12 @@ def test_three_tier_graph() -> None:
     internet = g.edges["zone:internet", "proxy"]
     assert (internet["port"], internet["via"]) == (443, "port 443")
     assert g.edges["proxy", "api"]["via"] == "shared network front:8080"
+    to_worker = g.edges["api", "worker"]
+    assert (to_worker["port"], to_worker["via"]) == (None, "shared network back")
+    assert to_worker["reason"] == (
+        "service api and service worker share network back; worker declares no port, "
+        "so any port it listens on is open to api"
+    )
     assert g.graph["assumptions"] == ()
 
 
@@ -87,20 +95,31 @@ def test_three_tier_from_the_proxy() -> None:
         True,
         False,
     )
-    assert [(r.node, r.steps) for r in head.reachable] == [("api", 1), ("db", 2)]
-    assert head.hosts == ()
+    # the worker declares no port, but whatever it listens on is open to api on "back"
+    assert [(r.node, r.steps) for r in head.reachable] == [("api", 1), ("db", 2), ("worker", 2)]
+    assert [(h.node, h.steps) for h in head.hosts] == [("host:h1", 3)]
     assert [[describe(p) for p in t.paths] for t in head.targets] == [
         ["proxy → api (1 step) via shared network front:8080"],
-        ["proxy → api → db (2 steps) via shared network front:8080, shared network back:5432"],
+        [
+            "proxy → api → db (2 steps) via shared network front:8080, shared network back:5432",
+            "proxy → api → worker → db (3 steps) via shared network front:8080, "
+            "shared network back, docker.sock",
+            "proxy → api → worker → host:h1 → db (4 steps) via shared network front:8080, "
+            "shared network back, docker.sock, control of host:h1",
+        ],
     ]
     best = head.targets[1].best
     assert [s.port for s in best.steps] == [8080, 5432]
     assert (best.score, best.weaknesses) == (0, ())
+    through_worker = head.targets[1].paths[1]
+    assert [s.port for s in through_worker.steps] == [8080, None, None]
+    assert (through_worker.severity, through_worker.score) == ("high", 5)
 
 
-def test_three_tier_worker_listening_opens_the_docker_sock_path() -> None:
-    """Once the worker listens on the back network, owning the api leads to it, and its
-    docker.sock to db: a second, longer path to db, ranked after the two-step one."""
+def test_three_tier_worker_listening_names_the_port_on_the_docker_sock_path() -> None:
+    """Owning the api leads to the worker on the back network, and its docker.sock to db: a
+    second, longer path to db, ranked after the two-step one; once the worker declares a
+    port, the step names it."""
     d = three_tier()
     workloads = tuple(
         replace(x, exposed=((9000, "tcp"),)) if x.name == "worker" else x for x in d.workloads
@@ -116,6 +135,8 @@ def test_three_tier_worker_listening_opens_the_docker_sock_path() -> None:
     ]
     via_sock = db.paths[1]
     assert [s.kind for s in via_sock.steps] == ["shared-network", "shared-network", "docker.sock"]
+    assert [s.port for s in via_sock.steps] == [8080, 9000, None]
+    assert via_sock.steps[1].via == "shared network back:9000"
     assert via_sock.score == 5
     assert describe_weaknesses(via_sock) == "worker: mounts docker.sock"
 
@@ -131,16 +152,23 @@ def test_three_tier_from_the_worker() -> None:
 
 
 def test_rule_one_hit_per_start_and_target() -> None:
+    """db's finding is as severe as its worst path: through the worker, which api reaches on
+    "back" and whose docker.sock controls db (3 steps with a strong one: high)."""
     (rule,) = RULES
     hits = rule.run(three_tier())
     assert [(h.component, h.location, h.severity, h.subject) for h in hits] == [
         ("api", "path proxy → api", "medium", "api"),
-        ("db", "path proxy → db", "medium", "db"),
+        ("db", "path proxy → db", "high", "db"),
     ]
     detail = hits[1].detail
-    assert detail["path"] == ["proxy", "api", "db"]
-    assert [e["kind"] for e in detail["edges"]] == ["shared-network", "shared-network"]
+    assert detail["path"] == ["proxy", "api", "worker", "db"]
+    assert [(e["kind"], e["port"]) for e in detail["edges"]] == [
+        ("shared-network", 8080),
+        ("shared-network", None),
+        ("docker.sock", None),
+    ]
     assert hits[1].evidence_id == 1
+    assert "2 steps" in hits[1].title  # the title gives the shortest path
     assert rule.id == "blast.path-to-cardholder-data" and len(rule.id) <= 40
 
 
@@ -162,24 +190,68 @@ def test_rule_critical_for_a_short_strong_path() -> None:
 # --- each edge kind -------------------------------------------------------------------------
 
 
-def test_shared_network_needs_a_listening_port_and_icc() -> None:
+def test_shared_network_reaches_any_port_unless_icc_is_off() -> None:
+    """Docker opens every port of a container to the others on its networks: b is reached
+    at the port it declares, a, which declares none, at whatever it listens on."""
     a, b = w("a", networks=("n",)), w("b", networks=("n",), exposed=((80, "tcp"),))
-    assert component_edges(dep(a, b)) == {("a", "b", "shared-network")}
-    assert reach_graph(dep(a, b)).edges["a", "b"]["port"] == 80
+    both_ways = {("a", "b", "shared-network"), ("b", "a", "shared-network")}
+    assert component_edges(dep(a, b)) == both_ways
+    g = reach_graph(dep(a, b))
+    assert (g.edges["a", "b"]["port"], g.edges["a", "b"]["via"]) == (80, "shared network n:80")
+    assert (g.edges["b", "a"]["port"], g.edges["b", "a"]["via"]) == (None, "shared network n")
+    assert g.edges["b", "a"]["reason"] == (
+        "container b and container a share network n; a declares no port, so any port it "
+        "listens on is open to b"
+    )
     isolated = NetworkFacts("n", "container", 3, icc=False)
     assert component_edges(dep(a, b, networks=(isolated,))) == set()
     # members the network lists count as attached too
     listed = NetworkFacts("m", "container", 3, members=("a", "b"))
-    assert component_edges(dep(w("a"), replace(b, networks=()), networks=(listed,))) == {
-        ("a", "b", "shared-network")
-    }
+    assert component_edges(dep(w("a"), replace(b, networks=()), networks=(listed,))) == both_ways
+    # a compose network is not the engine's network of the same name
+    other_side = Workload("b", "b", "service", 8, networks=("n",), exposed=((80, "tcp"),))
+    assert component_edges(dep(a, other_side)) == set()
+
+
+def test_a_component_with_a_port_is_named_by_it_whichever_workload_comes_first() -> None:
+    quiet = Workload("b-0", "b", "container", 8, networks=("n",))
+    loud = Workload("b-1", "b", "container", 9, networks=("n",), exposed=((443, "tcp"),))
+    d = dep(w("a", networks=("n",)), quiet, loud, components=(ComponentFacts("a"),))
+    edge = reach_graph(d).edges["a", "b"]
+    assert (edge["port"], edge["via"], edge["evidence"]) == (443, "shared network n:443", 9)
 
 
 def test_daemon_icc_off_isolates_the_default_bridge() -> None:
     a, b = w("a", networks=("bridge",)), w("b", networks=("bridge",), exposed=((80, "tcp"),))
     daemon = DaemonFacts(1, {}, {}, config={"icc": False})
     assert component_edges(dep(a, b, daemon=daemon)) == set()
-    assert component_edges(dep(a, b)) == {("a", "b", "shared-network")}
+    assert component_edges(dep(a, b)) == {
+        ("a", "b", "shared-network"),
+        ("b", "a", "shared-network"),
+    }
+    # the engine says which network is its default bridge, whatever its name
+    docker0 = NetworkFacts("docker0", "container", 2, default_bridge=True)
+    on0 = (replace(a, networks=("docker0",)), replace(b, networks=("docker0",)))
+    assert component_edges(dep(*on0, networks=(docker0,), daemon=daemon)) == set()
+    # the daemon-wide switch leaves user-defined networks alone
+    user = (replace(a, networks=("shop",)), replace(b, networks=("shop",)))
+    assert ("a", "b", "shared-network") in component_edges(dep(*user, daemon=daemon))
+
+
+def test_joining_another_containers_network_namespace_puts_it_on_that_ones_networks() -> None:
+    """The sidecar has no network of its own: it lives in web's namespace, so db reaches it
+    (and it db) on web's network "shop", and it joins web's stack outright."""
+    web = w("web", networks=("shop",), exposed=((80, "tcp"),))
+    sidecar = w("sidecar", network_mode="container:web")
+    db = w("db", networks=("shop",), exposed=((5432, "tcp"),))
+    edges = component_edges(dep(web, sidecar, db))
+    assert {
+        ("sidecar", "db", "shared-network"),
+        ("db", "sidecar", "shared-network"),
+        ("sidecar", "web", "shared-netns"),  # stronger than the shared network: kept
+    } <= edges
+    g = reach_graph(dep(web, sidecar, db))
+    assert g.edges["db", "sidecar"]["via"] == "shared network shop"
 
 
 def test_internet_reaches_only_internet_facing_or_declared() -> None:
@@ -416,12 +488,11 @@ def test_hostile_values_do_not_crash() -> None:
     assert blast_radius(d, "odd").beachheads[0].reachable == ()
 
 
-def test_a_declared_flow_is_a_connection_even_where_evidence_shows_no_port() -> None:
-    """db's image was not collected, so nothing shows it listening; the flow api → db that
-    people declared still lets whoever owns api reach it."""
+def test_a_declared_flow_is_a_connection_even_where_evidence_shows_none() -> None:
+    """db was not collected, so nothing shows it on a network or listening; the flow api → db
+    that people declared still lets whoever owns api reach it."""
     d = three_tier()
-    quiet_db = replace(d.workloads[2], exposed=())
-    d = replace(d, workloads=(d.workloads[0], d.workloads[1], quiet_db, d.workloads[3]))
+    d = replace(d, workloads=tuple(x for x in d.workloads if x.name != "db"))
     edges = component_edges(d)
     assert ("api", "db", "declared-flow") in edges
     assert ("worker", "db", "docker.sock") in edges

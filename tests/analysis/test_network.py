@@ -4,10 +4,12 @@ deployment per rule and per way of exposing a port."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from auditapp.analysis.interface import Hit, Rule
 from auditapp.analysis.model import (
     ComponentFacts,
+    DaemonFacts,
     DeclaredFlow,
     Deployment,
     NetworkFacts,
@@ -278,6 +280,31 @@ def test_icc_off_and_other_origins_do_not_share() -> None:
     d = deployment(a, b, c, networks=[quiet])
     assert observed_exposure(d) == []
     assert hits(shared_network, d) == []
+
+
+def test_daemon_icc_off_isolates_the_default_bridge_only() -> None:
+    """daemon.json's `"icc": false` governs the default bridge (named "bridge", or marked the
+    default by the engine), not user-defined networks: nobody on the bridge is a peer, no flow
+    between them is carried there, and no undeclared sharing is reported for it."""
+    bridge = NetworkFacts("bridge", "container", 4, driver="bridge", default_bridge=True)
+    shop = NetworkFacts("shop", "container", 5, driver="bridge")
+    a = Workload("a", "a", "container", 1, networks=("bridge",), exposed=((80, "tcp"),))
+    b = Workload("b", "b", "container", 2, networks=("bridge",), exposed=((81, "tcp"),))
+    calls = flow(1, "a", "b", 81)
+    d = deployment(a, b, flows=[calls], networks=[bridge, shop], holders=["b"])
+    assert [e.peers for e in observed_exposure(d) if e.reach == "network"] == [("b",), ("a",)]
+    assert [c.carried for c in flow_report(d).flows] == [True]
+    off = replace(d, daemon=DaemonFacts(9, {}, {}, config={"icc": False}))
+    assert [e for e in observed_exposure(off) if e.reach == "network"] == []
+    assert [(c.carried, c.reason) for c in flow_report(off).flows] == [
+        (False, "a and b share no network and b does not publish port 81")
+    ]
+    assert hits(shared_network, replace(off, flows=())) == []
+    assert hits(shared_network, replace(d, flows=())) == [("a", "a and b on bridge", "high")]
+    # on a user-defined network the daemon's switch changes nothing
+    on_shop = tuple(replace(w, networks=("shop",)) for w in (a, b))
+    user = replace(off, workloads=on_shop, flows=())
+    assert hits(shared_network, user) == [("a", "a and b on shop", "high")]
 
 
 def test_shared_network_pairs_once_and_severity_by_cde() -> None:

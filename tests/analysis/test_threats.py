@@ -10,6 +10,7 @@ import pytest
 
 from auditapp.analysis.model import (
     ComponentFacts,
+    DaemonFacts,
     DeclaredFlow,
     Deployment,
     Mount,
@@ -150,6 +151,47 @@ def test_fixing_the_weaknesses_removes_their_threats() -> None:
     )
     rules = {t.rule for t in generate_threats(fixed)}
     assert rules == {STRIDE, BACKDOOR}
+
+
+def _vault_beside_a_web() -> Deployment:
+    """A cardholder-data vault and a web front on the engine's default bridge, no flow."""
+    return Deployment(
+        components=(
+            ComponentFacts("vault", data_classes=("cardholder-data",), host="h1"),
+            ComponentFacts("web", internet_facing=True, host="h2"),
+        ),
+        workloads=(
+            Workload("vault-1", "vault", "container", 1, image="vault:1", networks=("bridge",)),
+            Workload("web-1", "web", "container", 2, image="web:1", networks=("bridge",)),
+        ),
+        networks=(
+            NetworkFacts("bridge", "container", 3, default_bridge=True, members=("vault-1",)),
+        ),
+    )
+
+
+def test_daemon_icc_off_keeps_the_default_bridge_from_joining_neighbours() -> None:
+    d = _vault_beside_a_web()
+    found = {(t.element, t.rule): t for t in generate_threats(d)}
+    assert "web on bridge" in found["vault", SEGMENTATION].description
+    off = dataclasses.replace(d, daemon=DaemonFacts(9, {}, {}, config={"icc": False}))
+    assert ("vault", SEGMENTATION) not in {(t.element, t.rule) for t in generate_threats(off)}
+
+
+def test_a_container_in_another_ones_network_namespace_is_on_its_networks() -> None:
+    """The web's sidecar has no network of its own: it lives in web-1's namespace, so it is on
+    the bridge with the vault, and the threat names it."""
+    d = _vault_beside_a_web()
+    sidecar = Workload("probe-1", "probe", "container", 4, network_mode="container:web-1")
+    d = dataclasses.replace(
+        d,
+        components=(*d.components, ComponentFacts("probe", host="h2")),
+        workloads=(*d.workloads, sidecar),
+    )
+    found = {(t.element, t.rule): t for t in generate_threats(d)}
+    segmentation = found["vault", SEGMENTATION]
+    assert "probe on bridge; web on bridge" in segmentation.description
+    assert segmentation.components == ("vault", "probe", "web")
 
 
 def test_privileged_and_published_store_and_image_pinning() -> None:

@@ -395,10 +395,13 @@ def test_blast_paths_of_three_tier(tmp_path: Path) -> None:
     assert "Path 1 to api" in text and "Path 2 to db" in text
     assert "shared network front:8080" in squeezed(text).replace("sharednetwork", "shared network ")
     assert inked(rendered(document, tmp_path, "blast")) > 3000
-    # Network steps only: nothing drawn as a strong (red, thick) step but the legend's sample.
+    # The worker declares no port, yet the api reaches whatever it listens on ("shared network
+    # back", no port): two paths to db go on through its docker.sock, drawn as strong (red,
+    # thick) steps: docker.sock, then docker.sock and control of the host, and the legend's.
+    assert "Path 3 to db" in text and "Path 4 to db" in text
     assert isinstance(flowable, FittedDrawing)
     strong = [s for s in shapes(flowable) if getattr(s, "strokeWidth", 0) == 1.7]
-    assert len(strong) == 1
+    assert len(strong) == 4 and all(s.strokeColor == RED for s in strong)
 
 
 def test_strong_steps_are_red_and_weaknesses_listed() -> None:
