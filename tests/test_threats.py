@@ -263,7 +263,12 @@ def test_refresh_now_uses_the_stored_components_and_flows(team_ws: Workspace) ->
         "shop": "process",
         "orders-db": "data-store",
         "shop -> orders-db 5432/tcp": "data-flow",
+        "host (unrecorded)": "shared-runtime",
     }
+    # no host recorded: sharing one is assumed, as the blast radius and topology rule assume it
+    (shared,) = [t for t in found if t.element == "host (unrecorded)"]
+    assert shared.title == "Cardholder-data and other components may share a host (none recorded)"
+    assert shared.description.startswith("No component has a host recorded: all 2 are treated")
     assert one(found, "shop -> orders-db 5432/tcp", UNENCRYPTED, "tampering").impact == "high"
     with pytest.raises(PermissionDeniedError):
         threats.refresh_threats_now(team_ws, AUDITOR)

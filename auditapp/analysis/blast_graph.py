@@ -8,15 +8,17 @@ the edge was read from). A DiGraph keeps one edge per pair, so the strongest way
 The graph is an over-approximation of what the evidence allows, never a guess beyond it.
 Docker lets a container reach every port of the others on a network they share, so a peer
 that declares no port is still reached there (the edge's `port` is None: whatever it listens
-on); who shares a network is `network_exposure.Attachments`'s answer.
+on); who shares a network is `network_exposure.Attachments`'s answer, which hosts the
+components run on `host_placement`'s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from auditapp.analysis.host_placement import HOST_PREFIX as HOST_PREFIX  # the PDF's too
+from auditapp.analysis.host_placement import Hosts, component_names, place_on_hosts
 from auditapp.analysis.model import ZONE_PREFIX, ZONES, Deployment, Mount, Workload
 from auditapp.analysis.network_exposure import Attachments
 from auditapp.analysis.runtime_sockets import exposes_runtime, runtime_exposures
@@ -24,8 +26,6 @@ from auditapp.analysis.runtime_sockets import exposes_runtime, runtime_exposures
 if TYPE_CHECKING:  # networkx takes a second to import: only when a graph is built
     import networkx as nx  # type: ignore[import-untyped, unused-ignore]
 
-HOST_PREFIX = "host:"
-UNRECORDED_HOST = "(unrecorded)"
 INTERNET = f"{ZONE_PREFIX}internet"
 # How strong each way in is; when two ways join the same pair, the stronger one is kept.
 STRENGTH = {
@@ -47,47 +47,6 @@ STRENGTH = {
 STRONG_KINDS = frozenset(
     {"privileged", "docker.sock", "host-control", "host-pid", "host-ipc", "host-network"}
 )
-
-
-@dataclass(frozen=True)
-class Hosts:
-    """Which host node each component is on, and what had to be assumed to say so."""
-
-    of: dict[str, str]
-    assumptions: tuple[str, ...]
-
-    def members(self, host: str) -> list[str]:
-        return sorted(c for c, h in self.of.items() if h == host)
-
-
-def host_node(name: str) -> str:
-    return f"{HOST_PREFIX}{name}"
-
-
-def component_names(d: Deployment) -> list[str]:
-    names = {c.name for c in d.components} | {w.component for w in d.workloads}
-    return sorted(n for n in names if n)
-
-
-def place_on_hosts(d: Deployment) -> Hosts:
-    names = component_names(d)
-    recorded = {c.name: c.host for c in d.components if c.host}
-    unrecorded = [n for n in names if n not in recorded]
-    of = {n: host_node(recorded.get(n, UNRECORDED_HOST)) for n in names}
-    if not unrecorded:
-        return Hosts(of, ())
-    where = host_node(UNRECORDED_HOST)
-    if not recorded:
-        said = (
-            f"no component has a host recorded: all {len(names)} are treated as running on one "
-            f"host ({where}), so docker.sock and privileged reach every one of them"
-        )
-    else:
-        said = (
-            f"{', '.join(unrecorded)} {'has' if len(unrecorded) == 1 else 'have'} no host "
-            f"recorded: treated as sharing one host ({where})"
-        )
-    return Hosts(of, (said,))
 
 
 def reach_graph(deployment: Deployment) -> nx.DiGraph[str]:

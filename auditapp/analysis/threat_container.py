@@ -6,7 +6,8 @@ element kind alone (after Threagile's built-in risk rules of the same names):
 - container-baseimage-backdooring: any image can carry a planted backdoor, and more likely
   when it is pulled by a floating tag than by digest;
 - mixed-targets-on-shared-runtime: cardholder-data and other components on one host, so the
-  weakest of them decides how safe the cardholder data is;
+  weakest of them decides how safe the cardholder data is (hosts as `host_placement` places
+  them; a shared host that is only assumed is said to be);
 - missing-network-segmentation: a CDE component shares a network with a non-CDE one that no
   declared flow connects it to (who reaches whom as `network_exposure.Attachments` says);
 - unencrypted-communication: a declared flow without encryption (high when it carries
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from auditapp.analysis.host_placement import Hosts, place_on_hosts
 from auditapp.analysis.model import CARDHOLDER_CLASSES, ZONE_PREFIX, ComponentFacts, Deployment
 from auditapp.analysis.network_exposure import Attachments
 from auditapp.analysis.runtime_sockets import runtime_exposures
@@ -50,10 +52,10 @@ SECTION_ITEM = "threats.container_threats"
 
 
 def container_threats(d: Deployment, model: SystemModel) -> Iterator[GeneratedThreat]:
-    attached = Attachments(d)
-    yield from _escapes(d, model)
+    hosts, attached = place_on_hosts(d), Attachments(d)
+    yield from _escapes(d, model, hosts)
     yield from _backdoors(d, model)
-    yield from _mixed_runtimes(d, model)
+    yield from _mixed_runtimes(d, model, hosts)
     yield from _segmentation(d, model, attached)
     yield from _unencrypted(d)
     yield from _direct_store_access(d, model, attached)
@@ -67,7 +69,7 @@ def _components(d: Deployment, model: SystemModel) -> list[ComponentFacts]:
     return [*model.processes, *(s.component for s in model.stores)]
 
 
-def _escapes(d: Deployment, model: SystemModel) -> Iterator[GeneratedThreat]:
+def _escapes(d: Deployment, model: SystemModel, hosts: Hosts) -> Iterator[GeneratedThreat]:
     for component in _components(d, model):
         workloads = workloads_of(d, component.name)
         privileged = sorted(w.name for w in workloads if w.privileged)
@@ -79,9 +81,8 @@ def _escapes(d: Deployment, model: SystemModel) -> Iterator[GeneratedThreat]:
             how.append(f"runs privileged ({', '.join(privileged)})")
         if sockets:
             how.append(f"mounts the container runtime's socket ({', '.join(sockets)})")
-        same_host = [
-            c for c in d.components if c.name != component.name and c.host == component.host
-        ]
+        beside = set(hosts.sharing(component.name))
+        same_host = [c for c in d.components if c.name in beside]
         exposed = [c.name for c in same_host if c.holds_cardholder_data]
         reach = f": {', '.join(exposed)} hold cardholder data" if exposed else ""
         internet = component.name in model.reached_from_internet
@@ -168,25 +169,31 @@ def _pinning(image: str) -> str:
     return "floating" if tag in ("", "latest") else "tag"
 
 
-def _mixed_runtimes(d: Deployment, model: SystemModel) -> Iterator[GeneratedThreat]:
-    hosts: dict[str, list[ComponentFacts]] = {}
+def _mixed_runtimes(d: Deployment, model: SystemModel, hosts: Hosts) -> Iterator[GeneratedThreat]:
+    groups: dict[str, list[ComponentFacts]] = {}
     for component in d.components:
-        if component.host:  # an unknown host is not evidence of sharing
-            hosts.setdefault(component.host, []).append(component)
-    for host, members in sorted(hosts.items()):
+        groups.setdefault(hosts.placements[component.name].host, []).append(component)
+    for host, members in sorted(groups.items()):
         cde = sorted(c.name for c in members if c.holds_cardholder_data)
         other = sorted(c.name for c in members if not c.holds_cardholder_data)
         if not cde or not other:
             continue
         weak = [n for n in other if n in model.reached_from_internet or _escapes_host(d, n)]
+        assumed = hosts.placements[members[0].name].assumed
+        title = f"Cardholder-data and other components share host {host}"
+        runs = f"Host {host} runs"
+        if assumed:  # said as the assumption it is, as the reach graph says it
+            title = "Cardholder-data and other components may share a host (none recorded)"
+            said = hosts.assumptions[0]
+            runs = f"{said[:1].upper()}{said[1:]}. If so, that host runs"
         yield GeneratedThreat(
             rule=MIXED,
             element=f"host {host}",
             element_kind=ElementKind.RUNTIME,
             category=Stride.ELEVATION_OF_PRIVILEGE,
-            title=f"Cardholder-data and other components share host {host}",
+            title=title,
             description=(
-                f"Host {host} runs CDE components ({', '.join(cde)}) beside others "
+                f"{runs} CDE components ({', '.join(cde)}) beside others "
                 f"({', '.join(other)}). A compromise of any of them, through a kernel or "
                 "runtime flaw or a weak setting, lands next to the cardholder data; the host "
                 "is only as safe as its weakest container"

@@ -12,6 +12,7 @@ import posixpath
 from collections.abc import Iterator
 
 from auditapp.analysis.host_facts import HostFacts, Virtualisation, host_facts
+from auditapp.analysis.host_placement import place_on_hosts
 from auditapp.analysis.interface import Hit, rule
 from auditapp.analysis.model import Deployment, Mount, Workload
 from auditapp.analysis.runtime_sockets import exposes_runtime
@@ -41,11 +42,18 @@ def _internet_facing(d: Deployment) -> frozenset[str]:
     "medium",
     scope="component",
     pci=("2.2.3", "1.3.1", "1.3.2"),
+    reads=("engine-container", "engine-daemon"),
     fails="share a host with components that hold no cardholder data",
 )
 def cde_shared_host(d: Deployment) -> Iterator[Hit]:
-    """A component that holds cardholder data runs on the same host as components that do not
-    (by the hosts declared on components). One finding per cardholder-data component.
+    """A component that holds cardholder data runs on the same host as components that do not.
+    One finding per cardholder-data component.
+
+    Where each component runs is `host_placement`'s answer, the one the blast radius uses: the
+    host recorded on the component, else the host of the Docker Engine its containers were
+    collected from. Components with neither are assumed to share one host; a finding that
+    rests on that assumption says so in its title and in `assumed`, and recording the hosts
+    confirms or clears it.
 
     Containers on one host share its kernel: an escape from the least trusted container
     reaches every other one. PCI DSS 2.2.3 asks that functions of different security levels on
@@ -57,19 +65,36 @@ def cde_shared_host(d: Deployment) -> Iterator[Hit]:
     monitor every co-located component to the CDE's level and document it.
     """
     holders, facing = _holders(d), _internet_facing(d)
+    hosts = place_on_hosts(d)
     for c in d.components:
-        if c.name not in holders or not c.host:
+        placed = hosts.placements.get(c.name)
+        if c.name not in holders or placed is None:
             continue
-        others = sorted(o.name for o in d.components if o.host == c.host and o.name not in holders)
-        if others:
-            yield Hit(
-                c.name,
-                f"host {c.host}",
-                None,
-                {"host": c.host, "others": others, "internet_facing": sorted(facing & {*others})},
-                severity="high" if facing & {*others} else "",
-                subject=c.name,
-            )
+        others = [o for o in hosts.sharing(c.name) if o not in holders]
+        if not others:
+            continue
+        detail: dict[str, object] = {
+            "host": placed.host,
+            "others": others,
+            "internet_facing": sorted(facing & {*others}),
+        }
+        title, evidence = "", None
+        if placed.assumed:
+            detail["assumed"] = hosts.assumptions[0]
+            title = "Cardholder-data component may share a host with others (no host recorded)"
+        by_engine = [n for n in (c.name, *others) if hosts.placements[n].basis == "engine"]
+        if by_engine:  # placed by the engine their containers were collected from
+            detail["placed_by_engine"] = by_engine
+            evidence = hosts.placements[by_engine[0]].evidence_id
+        yield Hit(
+            c.name,
+            f"host {placed.host}",
+            evidence,
+            detail,
+            title=title,
+            severity="high" if facing & {*others} else "",
+            subject=c.name,
+        )
 
 
 @rule(

@@ -300,8 +300,11 @@ def test_docker_sock_controls_its_own_host_only() -> None:
 
 
 def test_unrecorded_hosts_are_one_host_and_said_so() -> None:
-    ops = w("ops", mounts=(Mount("bind", "/var/run/docker.sock", "/var/run/docker.sock"),))
-    d = dep(ops, w("db"), components=(ComponentFacts("ops"), ComponentFacts("db")))
+    """Compose services nobody recorded a host for, and no engine ran: assumed on one host."""
+    sock = Mount("bind", "/var/run/docker.sock", "/var/run/docker.sock")
+    ops = Workload("ops", "ops", "service", 7, mounts=(sock,))
+    db = Workload("db", "db", "service", 7)
+    d = dep(ops, db, components=(ComponentFacts("ops"), ComponentFacts("db")))
     assert component_edges(d) == {
         ("ops", "db", "docker.sock"),
         ("ops", "host:(unrecorded)", "docker.sock"),
@@ -312,6 +315,37 @@ def test_unrecorded_hosts_are_one_host_and_said_so() -> None:
     (said,) = reach_graph(replace(d, components=partly)).graph["assumptions"]
     assert said == "db has no host recorded: treated as sharing one host (host:(unrecorded))"
     assert component_edges(replace(d, components=partly)) == {("ops", "host:h1", "docker.sock")}
+
+
+def test_containers_collected_from_an_engine_are_on_its_host() -> None:
+    """No host recorded, but the containers came from one engine: they share its host, named
+    by `docker info`, and that is evidence, not an assumption. A compose service that did not
+    run there stays on the assumed host; a recorded host wins over the engine's."""
+    ops = w("ops", mounts=(Mount("bind", "/var/run/docker.sock", "/var/run/docker.sock"),))
+    daemon = DaemonFacts(11, {"Name": "pay-host-1", "ID": "7TRN:IPZB"}, {})
+    d = dep(ops, w("db"), components=(ComponentFacts("ops"), ComponentFacts("db")), daemon=daemon)
+    assert component_edges(d) == {
+        ("ops", "db", "docker.sock"),
+        ("ops", "host:pay-host-1", "docker.sock"),
+    }
+    assert reach_graph(d).graph["assumptions"] == ()
+    assert blast_radius(d).assumptions == ()
+    unnamed = replace(d, daemon=replace(daemon, info={"ID": "7TRN:IPZB"}))
+    assert ("ops", "host:engine 7TRN:IPZB", "docker.sock") in component_edges(unnamed)
+    uncollected = replace(d, daemon=None)
+    assert ("ops", "host:(collected engine)", "docker.sock") in component_edges(uncollected)
+    planned = Workload("report", "report", "service", 8)
+    mixed = replace(d, workloads=(*d.workloads, planned))
+    (said,) = reach_graph(mixed).graph["assumptions"]
+    assert said == (
+        "report has no host recorded and no container collected from the engine: treated as "
+        "sharing one host (host:(unrecorded))"
+    )
+    assert ("ops", "report", "docker.sock") not in component_edges(mixed)
+    elsewhere = (ComponentFacts("ops"), ComponentFacts("db", host="vault-host"))
+    assert component_edges(replace(d, components=elsewhere)) == {
+        ("ops", "host:pay-host-1", "docker.sock")
+    }
 
 
 def test_shared_writable_volumes() -> None:
@@ -449,7 +483,7 @@ def test_weaknesses_root_caps_and_userns() -> None:
     facts = (ComponentFacts("api", internet_facing=True), ComponentFacts("db", in_cde=True))
     d = dep(api, db, components=facts, images=(image,), daemon=daemon)
     radius = blast_radius(d)
-    assert radius.assumptions[0].startswith("no component has a host recorded")
+    assert radius.assumptions == ()  # both containers ran on the one collected engine
     path = radius.beachheads[0].targets[0].best
     assert [(x.component, x.kind) for x in path.weaknesses] == [
         ("api", "capabilities"),

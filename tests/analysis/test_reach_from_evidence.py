@@ -1,16 +1,19 @@
-"""Who reaches whom, from evidence as the engine and compose store it: the reach graph, the
-exposure and the threats give one answer."""
+"""Who shares a host and who reaches whom, from evidence as the engine and compose store it:
+the reach graph, the topology rule and the threats give one answer."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
+from auditapp.analysis.blast import blast_radius
 from auditapp.analysis.blast_graph import reach_graph
 from auditapp.analysis.facts import EvidenceDoc, build_deployment
+from auditapp.analysis.host_placement import place_on_hosts
 from auditapp.analysis.model import ComponentFacts, Deployment
 from auditapp.analysis.network_exposure import observed_exposure
 from auditapp.analysis.threats import generate_threats
+from auditapp.analysis.topology import cde_shared_host
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 COMPONENTS = (
@@ -52,6 +55,34 @@ def shop(*more: EvidenceDoc) -> Deployment:
         *more,
     ]
     return build_deployment(docs, components=COMPONENTS)
+
+
+def test_the_engine_names_the_host_its_containers_share() -> None:
+    d = shop()
+    hosts = place_on_hosts(d)
+    assert [(p.component, p.host, p.basis, p.evidence_id) for p in hosts.placements.values()] == [
+        ("pay", "pay-host-1", "engine", 1),
+        ("report", "(unrecorded)", "assumed", None),
+        ("web", "pay-host-1", "engine", 1),
+    ]
+    (said,) = hosts.assumptions
+    assert said.startswith("report has no host recorded and no container collected from")
+
+    (hit,) = cde_shared_host.run(d)
+    assert (hit.component, hit.location, hit.severity, hit.evidence_id) == (
+        "pay",
+        "host pay-host-1",
+        "high",
+        1,
+    )
+    assert hit.detail["others"] == ["web"] and "assumed" not in hit.detail
+
+    g = reach_graph(d)
+    assert g.edges["web", "host:pay-host-1"]["kind"] == "privileged"
+    assert g.nodes["pay"]["host"] == "host:pay-host-1"
+    assert blast_radius(d).assumptions[0] == said
+    mixed = {t.element for t in generate_threats(d) if t.rule == "mixed-targets-on-shared-runtime"}
+    assert mixed == {"host pay-host-1"}
 
 
 def test_daemon_icc_off_in_daemon_json_isolates_the_default_bridge() -> None:

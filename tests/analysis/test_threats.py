@@ -230,7 +230,7 @@ def test_privileged_and_published_store_and_image_pinning() -> None:
     assert "runs privileged (app-1)" in escape.description
     assert escape.impact == "medium"  # no cardholder data on the (unknown) host
     assert "profile.no_privileged_containers" in escape.items
-    assert ("cache", MIXED) not in found  # hosts unknown: no claim of sharing
+    assert ("cache", MIXED) not in found  # no component holds cardholder data
 
 
 def test_log_stores_get_repudiation_and_stores_need_sensitive_data() -> None:

@@ -112,18 +112,76 @@ def test_docker_desktop_under_a_cde() -> None:
     assert "topology.docker-desktop-cde" not in run(no_cde)
 
 
-def test_hosts_only_count_when_both_are_declared() -> None:
+def test_recorded_hosts_that_differ_are_not_shared() -> None:
     d = three_tier()
     split = tuple(
         replace(c, host="h2" if c.name in ("proxy", "worker") else c.host) for c in d.components
     )
     assert "topology.cde-shared-host" not in run(replace(d, components=split))
-    unknown = tuple(replace(c, host="") for c in d.components)
-    assert "topology.cde-shared-host" not in run(replace(d, components=unknown))
     quiet = tuple(replace(c, internet_facing=False, host="h1") for c in d.components)
     assert {h.severity for h in run(replace(d, components=quiet))["topology.cde-shared-host"]} == {
         ""
     }
+
+
+def test_no_host_recorded_is_assumed_shared_and_said_so() -> None:
+    """As the blast radius assumes it: components with no host recorded and no engine that ran
+    them are treated as sharing one host; the finding says it is an assumption."""
+    d = three_tier()
+    unknown = replace(d, components=tuple(replace(c, host="") for c in d.components))
+    hits = run(unknown)["topology.cde-shared-host"]
+    assert shape(hits) == [
+        ("api", "host (unrecorded)", "high", "api"),
+        ("db", "host (unrecorded)", "high", "db"),
+    ]
+    said = (
+        "no component has a host recorded: all 4 are treated as running on one host "
+        "(host:(unrecorded)), so docker.sock and privileged reach every one of them"
+    )
+    assert hits[0].detail == {
+        "host": "(unrecorded)",
+        "others": ["proxy", "worker"],
+        "internet_facing": ["proxy"],
+        "assumed": said,
+    }
+    assert hits[0].title.startswith("Cardholder-data component may share a host")
+    # one recorded apart: the others are still assumed together, the recorded one is not
+    apart = tuple(replace(c, host="h9" if c.name == "proxy" else "") for c in d.components)
+    hits = run(replace(d, components=apart))["topology.cde-shared-host"]
+    assert [(h.component, h.detail["others"], h.severity) for h in hits] == [
+        ("api", ["worker"], ""),
+        ("db", ["worker"], ""),
+    ]
+    assert hits[0].detail["assumed"] == (
+        "api, db, worker have no host recorded: treated as sharing one host (host:(unrecorded))"
+    )
+
+
+def test_the_engine_the_containers_came_from_is_their_host() -> None:
+    """No host recorded, but the containers were collected from one engine: they run on its
+    host (docker info's Name), which is evidence, so nothing is assumed."""
+    d = three_tier()
+    engine = replace(
+        d,
+        components=tuple(replace(c, host="") for c in d.components),
+        workloads=tuple(replace(w, origin="container") for w in d.workloads),
+    )
+    engine = with_daemon(engine, linux_info() | {"Name": "pay-host-1"}, evidence_id=12)
+    hits = run(engine)["topology.cde-shared-host"]
+    assert shape(hits) == [
+        ("api", "host pay-host-1", "high", "api"),
+        ("db", "host pay-host-1", "high", "db"),
+    ]
+    assert "assumed" not in hits[0].detail and hits[0].title == ""
+    assert hits[0].detail["placed_by_engine"] == ["api", "proxy", "worker"]
+    assert hits[0].evidence_id == 12
+    # a recorded host still wins: the vault recorded on its own host shares nothing
+    vault = tuple(replace(c, host="vault-host") if c.name == "db" else c for c in engine.components)
+    hits = run(replace(engine, components=vault))["topology.cde-shared-host"]
+    assert [(h.component, h.location) for h in hits] == [("api", "host pay-host-1")]
+    # and where every component has its host recorded, the engine changes nothing
+    recorded = replace(engine, components=d.components)
+    assert run(recorded)["topology.cde-shared-host"] == run(d)["topology.cde-shared-host"]
 
 
 # --- shared volumes -----------------------------------------------------------------------------
