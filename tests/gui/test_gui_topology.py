@@ -10,15 +10,19 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from auditapp.analysis.blast import blast_radius
 from auditapp.gui.main_window import MainWindow
 from auditapp.gui.views.topology import TopologyView
 from auditapp.gui.views.topology_layout import layout
-from auditapp.gui.views.topology_scene import DIMMED
+from auditapp.gui.views.topology_model import topology
+from auditapp.gui.views.topology_scene import DIMMED, TopologyScene
 from auditapp.services import components
 from auditapp.services.components import ComponentEdit
 from auditapp.services.workspace import Workspace
+from tests.analysis.three_tier import three_tier
 from tests.gui.conftest import AUDIT, AUDITOR, OFFICER
 from tests.gui.test_gui_flows import DEV, assert_not_blank, collect_shop, open_view
+from tests.report.test_diagrams import on_the_engine
 
 pytestmark = pytest.mark.gui
 
@@ -140,3 +144,22 @@ def test_redrawing_with_a_component_selected_keeps_its_blast_radius(
     assert view.start.currentText() == "worker"
     assert view.scene.nodes["worker"].isSelected()
     assert view.scene.nodes["vault"].opacity() == DIMMED
+
+
+def test_engine_containers_are_banded_on_the_engines_host_and_blast_steps_reach_it() -> None:
+    """The diagram places components as the blast radius does: containers collected from an
+    engine, with no host recorded, on that engine's host; a step through the host is drawn."""
+    d = on_the_engine(three_tier(), "pay-host-1")
+    shown = topology(d)
+    assert {n.id: n.host for n in shown.components()} == dict.fromkeys(
+        ("api", "db", "proxy", "worker"), "pay-host-1"
+    )
+    db = shown.node("db")
+    assert db is not None and "the engine its containers were collected from" in db.detail
+    placed = layout(shown)
+    assert set(placed.hosts) == {"pay-host-1"}
+    [head] = blast_radius(d, "worker").beachheads
+    assert [h.node for h in head.hosts] == ["host:pay-host-1"]  # docker.sock: the host is his
+    scene = TopologyScene()
+    scene.show_topology(shown, placed)
+    assert scene._rect_of("host:pay-host-1") is not None  # so a step to it is drawn

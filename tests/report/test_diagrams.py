@@ -23,6 +23,7 @@ from reportlab.platypus import Flowable, SimpleDocTemplate
 from auditapp.analysis.blast import blast_radius
 from auditapp.analysis.model import (
     ComponentFacts,
+    DaemonFacts,
     DeclaredFlow,
     Deployment,
     Mount,
@@ -309,6 +310,23 @@ def test_network_diagram_marks_addresses_and_unrecorded_hosts() -> None:
     assert "127.0.0.1:9090→9090/tcp" in text
     assert "host h1" in text and "host h2" in text and "host not recorded" in text
     assert "also on" in text  # a component on networks its place does not show
+
+
+def on_the_engine(d: Deployment, host: str) -> Deployment:
+    """`d` with no host recorded, its containers collected from the engine on `host`."""
+    return replace(
+        d,
+        components=tuple(replace(c, host="") for c in d.components),
+        workloads=tuple(replace(w, origin="container") for w in d.workloads),
+        daemon=DaemonFacts(3, {"Name": host, "ID": "ABCD"}, {}),
+    )
+
+
+def test_network_diagram_puts_engine_containers_on_the_engines_host() -> None:
+    """Where the blast radius puts them: the host of the engine they were collected from."""
+    text = text_of(pdf(draw_network(report(on_the_engine(three_tier(), "pay-host-1")))))
+    assert "host pay-host-1" in text
+    assert "host not recorded" not in text
 
 
 def test_network_bridge_straddles_both_bands() -> None:

@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from auditapp.analysis.blast import internet_facing
+from auditapp.analysis.host_placement import HOST_PREFIX, UNRECORDED_HOST, place_on_hosts
 from auditapp.analysis.model import ZONE_PREFIX, ZONES, Deployment
 from auditapp.analysis.network_exposure import Attachments
 
 NodeKind = Literal["zone", "component", "network"]
 EdgeKind = Literal["flow", "member"]
 NETWORK_PREFIX = "network:"
-HOST_PREFIX = "host:"  # as the blast radius names hosts
-UNRECORDED_HOST = "(unrecorded)"  # the blast radius's name for "no host recorded"
 
 
 @dataclass(frozen=True)
@@ -24,7 +23,7 @@ class TopoNode:
     kind: NodeKind
     label: str
     detail: str  # the tooltip
-    host: str = ""  # components: the recorded host, "" when none is
+    host: str = ""  # components: their host, recorded or the engine's; "" when neither said
     cde: bool = False
     facing: bool = False
     internal: bool = False  # networks
@@ -66,6 +65,7 @@ def topology(d: Deployment) -> Topology:
     names = {c.name for c in d.components} | {w.component or w.name for w in d.workloads}
     names |= {end for f in d.flows for end in (f.source, f.destination)}
     attached = Attachments(d)
+    placed = place_on_hosts(d).placements  # the hosts the blast radius puts components on
     nodes: list[TopoNode] = []
     edges: list[TopoEdge] = []
     networks: dict[str, set[str]] = {}
@@ -82,7 +82,12 @@ def topology(d: Deployment) -> Topology:
         images = sorted({w.image for w in workloads if w.image})
         lines = [name]
         lines += [f"image {', '.join(images)}"] if images else ["not collected"]
-        lines += [f"host {c.host}"] if c and c.host else ["no host recorded"]
+        placement = placed.get(name)
+        host = placement.host if placement is not None and not placement.assumed else ""
+        if placement is not None and placement.basis == "engine":
+            lines.append(f"host {host} (the engine its containers were collected from)")
+        else:
+            lines.append(f"host {host}" if host else "no host recorded")
         if c and c.data_classes:
             lines.append(f"data: {', '.join(c.data_classes)}")
         if c and c.holds_cardholder_data:
@@ -95,7 +100,7 @@ def topology(d: Deployment) -> Topology:
                 "component",
                 name,
                 "\n".join(lines),
-                host=c.host if c else "",
+                host=host,
                 cde=bool(c and c.holds_cardholder_data),
                 facing=name in facing,
             )

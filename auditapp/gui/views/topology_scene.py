@@ -18,14 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from auditapp.analysis.blast import Beachhead, Path
+from auditapp.analysis.host_placement import HOST_PREFIX, UNRECORDED_HOST
 from auditapp.gui.views.topology_layout import Layout, Rect, edge_toward
-from auditapp.gui.views.topology_model import (
-    HOST_PREFIX,
-    NETWORK_PREFIX,
-    UNRECORDED_HOST,
-    Topology,
-    TopoNode,
-)
+from auditapp.gui.views.topology_model import NETWORK_PREFIX, Topology, TopoNode
 
 SEVERITY_COLOURS = {
     "critical": QColor("#b71c1c"),

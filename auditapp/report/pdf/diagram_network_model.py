@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from itertools import permutations
 
 from auditapp.analysis.blast import internet_facing
+from auditapp.analysis.host_placement import Placement, place_on_hosts
 from auditapp.analysis.model import ZONE_PREFIX, ZONES, Deployment, NetworkFacts
 from auditapp.analysis.network_exposure import Attachments, Exposure
 from auditapp.report.model import ReportData
@@ -68,11 +69,16 @@ class NetworkModel:
     hosts: tuple[HostGroup, ...]
 
 
+def _host(placement: Placement | None) -> str:
+    return placement.host if placement is not None and not placement.assumed else NO_HOST
+
+
 def network_model(data: ReportData) -> NetworkModel:
     d = data.deployment
     facing = set(internet_facing(d))
     ports = _ports(data.flows.exposures)
     attached = Attachments(d)
+    placed = place_on_hosts(d).placements  # the host the analysis puts each component on
     nodes = []
     for name in component_names(d):
         facts = d.component(name)
@@ -88,7 +94,7 @@ def network_model(data: ReportData) -> NetworkModel:
         nodes.append(
             Node(
                 name,
-                facts.host if facts is not None else NO_HOST,
+                _host(placed.get(name)),
                 tuple(sorted(networks)),
                 ports.get(name, ()),
                 images[0] + (f" +{len(images) - 1}" if len(images) > 1 else "") if images else "",
@@ -100,7 +106,7 @@ def network_model(data: ReportData) -> NetworkModel:
     hosts = defaultdict(list)
     for n in nodes:
         hosts[n.host].append(n)
-    # Recorded hosts by name, then the components whose host nobody recorded.
+    # Known hosts by name, then the components whose host neither people nor the engine said.
     order = sorted(hosts, key=lambda h: (h == NO_HOST, h))
     groups = [HostGroup(h, _bands(d, hosts[h]), tuple(hosts[h])) for h in order]
     colours: dict[str, int] = {}
