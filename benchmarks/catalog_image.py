@@ -376,7 +376,8 @@ def compare(
         if only_mine or only_theirs:
             differ.append(f"{ecosystem} +{len(only_mine)}/-{len(only_theirs)}")
         _one_side("only auditapp", only_mine, auditapp.paths, list_all)
-        _one_side("only trivy", only_theirs, trivy.paths, list_all)
+        sbom = "(no file path: taken from an SBOM file in the image)"
+        _one_side("only trivy", only_theirs, trivy.paths, list_all, sbom)
     if sboms:
         print("  SBOM files inside the image (trivy adds packages that some of them declare):")
         for name in sboms:
@@ -388,12 +389,16 @@ def compare(
 
 
 def _one_side(
-    side: str, keys: list[tuple[str, str, str]], paths: dict[tuple[str, str, str], str], all_: bool
+    side: str,
+    keys: list[tuple[str, str, str]],
+    paths: dict[tuple[str, str, str], str],
+    all_: bool,
+    pathless: str = "(no file path)",
 ) -> None:
     """Each package one tool alone found; a long list grouped by the file that declares it."""
     if all_ or len(keys) <= LISTED:
         for key in keys:
-            where = paths.get(key) or "(no file path: taken from an SBOM file in the image)"
+            where = paths.get(key) or pathless
             print(f"    {side + ':':15} {key[1]} {key[2]}  {where}")
         return
     by_file: dict[str, list[tuple[str, str, str]]] = {}

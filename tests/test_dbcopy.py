@@ -292,6 +292,13 @@ def test_hostile_sources_are_refused_with_one_clear_message(tmp_path: Path) -> N
 
     with pytest.raises(CopyRefusedError, match="the same database"):
         copy_database(str(foreign), f"sqlite:///{foreign}", NoProgress())
+    # a password, given on one side only, does not make it another database
+    with pytest.raises(CopyRefusedError, match="the same database"):
+        copy_database(
+            "postgresql://audit@db.invalid/audits",
+            "postgresql+psycopg://audit:s3cret@db.invalid/audits",
+            NoProgress(),
+        )
 
 
 @pytest.mark.parametrize(

@@ -293,3 +293,21 @@ def test_a_file_named_twice_is_read_once(
     gathered = gather.gather(request, NoProgress())
     assert reads == [archive]
     assert len(gathered.images) == 1
+
+
+def test_files_on_a_file_system_without_inodes_are_told_apart_by_path(
+    archive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Some SMB and FUSE mounts report inode 0 for every file: two archives must stay two."""
+    other = tmp_path / "other.tar"
+    other.write_bytes(archive.read_bytes())
+    real_stat = Path.stat
+
+    def no_inodes(path: Path, **kwargs: bool) -> os.stat_result:
+        fields = list(real_stat(path, **kwargs))
+        fields[1] = 0  # st_ino
+        return os.stat_result(fields)
+
+    monkeypatch.setattr(Path, "stat", no_inodes)
+    relative = Path(os.path.relpath(archive))
+    assert early_archives.distinct_files([archive, other, relative]) == [archive, other]

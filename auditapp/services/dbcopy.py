@@ -94,7 +94,7 @@ def copy_database(source: str | None, target: str, progress: Progress) -> CopyRe
     source_url = parse_url(source or default_database_url())
     target_url = _parse_target(target)
     source_name = describe_url(source_url)
-    if source_url.set(password=None) == target_url.set(password=None):
+    if _identity(source_url) == _identity(target_url):
         raise CopyRefusedError(
             f"the source and the target are the same database ({source_name})",
             hint="give --to a new, empty database",
@@ -207,6 +207,11 @@ def _parse_target(text: str) -> URL:
             raise
         # The message quotes the URL as given; a password in it must not reach the screen.
         raise DatabaseUrlError(str(error.args[0]).replace(text, masked), hint=error.hint) from None
+
+
+def _identity(url: URL) -> tuple[object, ...]:
+    """Which database a URL names, whatever password it gives."""
+    return (url.get_backend_name(), url.username, url.host, url.port, url.database)
 
 
 def _text(url: URL) -> str:

@@ -88,7 +88,8 @@ def distinct_files(paths: Iterable[Path]) -> list[Path]:
     for path in paths:
         try:
             info = path.stat()
-            key: object = (info.st_dev, info.st_ino)
+            # some network and FUSE file systems give every file inode 0: the path then
+            key: object = (info.st_dev, info.st_ino) if info.st_ino else str(path.resolve())
         except (OSError, ValueError):  # missing, unreadable, a NUL: reading it says why
             key = str(path.absolute())
         if key not in seen:

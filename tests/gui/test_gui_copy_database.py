@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QToolBar, QToolButton
 from pytestqt.qtbot import QtBot
 
-from auditapp.gui.dialogs.copy_database import CopyDatabaseDialog
+from auditapp.gui.dialogs.copy_database import CopyDatabaseDialog, settings_url
 from auditapp.gui.dialogs.job_dialog import FINISHED
 from auditapp.gui.main_window import MainWindow
 from auditapp.gui.settings import DATABASE_URL
@@ -176,3 +176,35 @@ def test_the_window_opens_it_and_uses_the_copy_from_the_next_start(
     qtbot.mouseClick(dialog.use_button, Qt.MouseButton.LeftButton)
     assert window.preferences.text(DATABASE_URL) == str(target)
     assert "next start" in window.status.last_message
+
+
+def test_the_settings_get_an_absolute_path_and_no_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AUDITAPP_DB", raising=False)
+    assert settings_url("copy.sqlite3") == (str(tmp_path / "copy.sqlite3"), [])
+    assert settings_url("sqlite:///copy.sqlite3")[0] == str(tmp_path / "copy.sqlite3")
+    stored, notes = settings_url("postgresql://audit:s3cret@db.example.com/audits")
+    assert stored == "postgresql+psycopg://audit@db.example.com/audits"
+    assert "s3cret" not in stored and "pgpass" in notes[0]
+    monkeypatch.setenv("AUDITAPP_DB", "/elsewhere.sqlite3")
+    assert "AUDITAPP_DB is set" in settings_url("copy.sqlite3")[1][0]
+
+
+def test_a_copy_whose_process_cannot_start_fails_and_the_dialog_still_closes(
+    qtbot: QtBot, team: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dialog = open_dialog(qtbot, team)
+
+    def no_process(*_args: object, **_kwargs: object) -> None:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(dialog.runner, "start", no_process)
+    dialog.target.setText(str(tmp_path / "never.sqlite3"))
+    qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
+    assert dialog.state == FINISHED and not dialog.running
+    assert dialog.outcome == "The copy failed: nothing was copied"
+    assert "Resource temporarily unavailable" in dialog.details.toPlainText()
+    dialog.close()
+    assert not dialog.isVisible()

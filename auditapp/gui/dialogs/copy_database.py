@@ -7,6 +7,7 @@ failure leaves the target empty; this database is only read.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy import URL
 
 from auditapp.gui.dialogs.job_dialog import FINISHED, JobDialog
 from auditapp.gui.errors import describe_error
@@ -31,6 +33,7 @@ from auditapp.progress import Cancelled
 from auditapp.services.dbcopy import CopyReport
 from auditapp.services.jobs import CopyJob, job_for
 from auditapp.services.workspace import Caller, Workspace
+from auditapp.store.database import parse_url
 
 SQLITE_FILES = "SQLite databases (*.sqlite3 *.sqlite *.db);;All files (*)"
 
@@ -128,7 +131,8 @@ class CopyDatabaseDialog(JobDialog):
         self.resize(720, 520)
 
     def choose_file(self) -> None:
-        start = str(Path(self.ws.db.url.database or Path.home()).with_name("audits-copy.sqlite3"))
+        source = self.ws.db.sqlite_path
+        start = str((source.parent if source is not None else Path.home()) / "audits-copy.sqlite3")
         path, _ = QFileDialog.getSaveFileName(self, "New SQLite database", start, SQLITE_FILES)
         if path:
             self.target.setText(path)
@@ -181,11 +185,10 @@ class CopyDatabaseDialog(JobDialog):
     def _use_copy(self) -> None:
         if self.report is None or not self.report.verified:
             return
-        target = self._copied_to
-        if "://" not in target:  # a path: absolute, or the next start would look elsewhere
-            target = str(Path(target).expanduser().resolve())
+        target, notes = settings_url(self._copied_to)
         self.use_copy.emit(target)
-        self.status.setText(f"{self.outcome}. auditapp uses the copy from the next start.")
+        said = " ".join([f"{self.outcome}. auditapp uses the copy from the next start.", *notes])
+        self.status.setText(said)
         self.use_button.setEnabled(False)
 
     # -- showing -----------------------------------------------------------------------------
@@ -200,6 +203,27 @@ class CopyDatabaseDialog(JobDialog):
         self.use_button.setEnabled(verified)
         self.close_button.setText("Cancel" if running else "Close")
         self.close_button.setEnabled(True)
+
+
+def settings_url(target: str) -> tuple[str, list[str]]:
+    """`target` as the Settings' database URL: an SQLite file by its absolute path (the next
+    start may run elsewhere), a server URL without its password (Settings are plain text);
+    and what the person should know about it."""
+    url = parse_url(target)
+    notes = []
+    if url.get_backend_name() == "sqlite":
+        stored = url.database or ""
+    else:
+        bare = URL.create(url.drivername, url.username, None, url.host, url.port, url.database)
+        stored = bare.update_query_dict(dict(url.query)).render_as_string(hide_password=False)
+        if url.password:
+            notes.append(
+                "Its password is not kept in the settings: put it in ~/.pgpass (or the "
+                "file PGPASSFILE names)."
+            )
+    if os.environ.get("AUDITAPP_DB"):
+        notes.append("AUDITAPP_DB is set, and it still chooses the database while it is.")
+    return stored, notes
 
 
 def report_lines(report: CopyReport) -> list[str]:

@@ -58,10 +58,14 @@ class JobDialog(QDialog):
     def _start(self, label: str, job: Job) -> None:
         assert self.bridge is not None, "make the bridge first (_bridge)"
         self.status.setText("Starting…")
+        try:
+            self.runner.start(
+                label, job, self.bridge, on_success=self._succeeded, on_failure=self._failed
+            )
+        except Exception as error:  # no process to be had (a limit, no memory): say so
+            self._failed(error)
+            return
         self._set_state(RUNNING)
-        self.runner.start(
-            label, job, self.bridge, on_success=self._succeeded, on_failure=self._failed
-        )
 
     def _succeeded(self, result: object) -> None:
         raise NotImplementedError
