@@ -4,6 +4,7 @@ and what it exposes: the one answer the rules, the reach graph, the threats and 
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -33,6 +34,8 @@ SOCKET_PLACES = (
     "/run/user/<uid>/podman/podman.sock",
 )
 DOCKER_PIPE = "docker_engine"
+# The engine's pipe, `\\.\pipe\docker_engine`, written with either slash, in any case.
+_DOCKER_PIPE_PATH = re.compile(r"[\\/]{2}\.[\\/]pipe[\\/]docker_engine[\\/]?", re.IGNORECASE)
 HOST_MOUNT_TYPES = ("bind", "")  # a named volume is never the host's socket
 
 Kind = Literal["socket", "folder", "host-root", "target", "pipe"]
@@ -99,18 +102,19 @@ def runtime_exposure(mount: Mount) -> RuntimeExposure | None:
       /run/user/1000, ...), or the host's root "/": the socket is inside what is mounted;
     - or its target's file name is a runtime socket's, whatever the host path: the container
       expects an engine there, and CIS 5.32's audit looks for docker.sock anywhere in `.Mounts`;
-    - or it is the Docker engine's Windows named pipe (`\\\\.\\pipe\\docker_engine`).
+    - or its source is the Docker engine's Windows named pipe (`\\\\.\\pipe\\docker_engine`,
+      `//./pipe/docker_engine`), mounted as an npipe or, as compose's short syntax types it,
+      a bind.
 
     A named volume, a tmpfs or an anonymous volume never is, whatever its name or target.
     Sources are normalised first: "/var/run/" and "//var/run" are /var/run.
     """
     kind = mount.type.strip().lower()
-    if kind == "npipe":
-        name = mount.source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
-        if name.lower() == DOCKER_PIPE:
-            return RuntimeExposure(mount, "pipe", mount.source, DOCKER_PIPE, "Docker")
+    if kind not in (*HOST_MOUNT_TYPES, "npipe") or not mount.source:
         return None
-    if kind not in HOST_MOUNT_TYPES or not mount.source:
+    if _DOCKER_PIPE_PATH.fullmatch(mount.source.strip()):
+        return RuntimeExposure(mount, "pipe", mount.source, DOCKER_PIPE, "Docker")
+    if kind == "npipe":  # another pipe
         return None
     path = _normalised(mount.source)
     name = posixpath.basename(path)

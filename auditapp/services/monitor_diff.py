@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from auditapp.analysis.model import Mount
-from auditapp.analysis.runtime_sockets import runtime_exposure
+from auditapp.analysis.runtime_sockets import RuntimeExposure, runtime_exposure
 from auditapp.services.monitor_snapshot import Snapshot, VulnState, WorkloadProfile
 from auditapp.vulns.kev import KevEntry
 
@@ -234,10 +234,12 @@ def _workloads(baseline: Snapshot, current: Snapshot) -> Iterator[MonitorChange]
             detail={"workload": label},
         )  # fmt: skip
     for label in sorted(before.keys() & now.keys()):
-        yield from _drift(before[label], now[label])
+        yield from _drift(before[label], now[label], baseline.format)
 
 
-def _drift(before: WorkloadProfile, now: WorkloadProfile) -> Iterator[MonitorChange]:
+def _drift(
+    before: WorkloadProfile, now: WorkloadProfile, baseline_format: int
+) -> Iterator[MonitorChange]:
     label, component = now.label, now.component
 
     def drift(what: str, severity: str, title: str, **detail: Any) -> MonitorChange:
@@ -251,7 +253,12 @@ def _drift(before: WorkloadProfile, now: WorkloadProfile) -> Iterator[MonitorCha
     for port in sorted(set(now.ports) - set(before.ports)):
         yield drift(f"port|{port}", "high", f"new published port {port}", port=port)
     for mount in sorted(set(now.docker_sock) - set(before.docker_sock)):
-        yield drift(f"socket|{mount}", "critical", _new_socket_mount(mount), mount=mount)
+        if baseline_format == 1 and not _docker_sock_mount(mount):
+            # the baseline could not have recorded it: no evidence that it is new
+            yield drift(f"socket|{mount}", "medium", _recognised_socket_mount(mount),
+                        mount=mount, baseline_format=baseline_format)  # fmt: skip
+        else:
+            yield drift(f"socket|{mount}", "critical", _new_socket_mount(mount), mount=mount)
     for name, words in _LIMITS:
         had, has = getattr(before, name), getattr(now, name)
         if _limited(had) and not _limited(has):
@@ -261,14 +268,35 @@ def _drift(before: WorkloadProfile, now: WorkloadProfile) -> Iterator[MonitorCha
 
 def _new_socket_mount(mount: str) -> str:
     """ "new Docker socket mount /var/run/docker.sock -> /var/run/docker.sock", worded by what
-    the mount exposes (a snapshot keeps the "source -> target" of a bind, or untyped, mount)."""
-    source, _, target = mount.partition(" -> ")
-    exposed = runtime_exposure(Mount("bind", source, target))
-    if exposed is None:  # a Windows named pipe
+    the mount exposes (a snapshot keeps the "source -> target" of a bind, untyped or npipe
+    mount; read as a bind, each exposes what it did)."""
+    exposed = _exposure_of(mount)
+    if exposed is None:  # not one today's definition knows: say what the snapshot says
         return f"new container runtime socket mount {mount}"
     if exposed.socket:
         return f"new {exposed.noun} mount {mount}"
     return f"new mount of {exposed.what}: {mount}"
+
+
+def _recognised_socket_mount(mount: str) -> str:
+    """For a baseline of format 1, which recorded docker.sock mounts only."""
+    exposed = _exposure_of(mount)
+    what = f"{exposed.noun} mount" if exposed and exposed.socket else "runtime socket mount"
+    return (
+        f"{mount} is now recognised as a {what}, not reported as new: the baseline (an older "
+        "format) recorded docker.sock mounts only, so it may have been there at sign-off"
+    )
+
+
+def _docker_sock_mount(mount: str) -> bool:
+    """Whether a format-1 baseline would have recorded `mount` ("source -> target")."""
+    source, _, target = mount.partition(" -> ")
+    return source.endswith("docker.sock") or target.endswith("docker.sock")
+
+
+def _exposure_of(mount: str) -> RuntimeExposure | None:
+    source, _, target = mount.partition(" -> ")
+    return runtime_exposure(Mount("bind", source, target))
 
 
 def _limited(value: int | None) -> bool:

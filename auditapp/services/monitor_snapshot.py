@@ -14,7 +14,10 @@ from typing import Any
 
 from auditapp.store.errors import CorruptDataError
 
-FORMAT = 1
+# 2: `docker_sock` holds every mount that exposes the container runtime (`runtime_sockets`);
+# 1 held only those whose source or target ended in "docker.sock". Both are read.
+FORMAT = 2
+READABLE_FORMATS = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -115,9 +118,10 @@ class Snapshot:
     vulns: dict[str, tuple[VulnState, ...]]  # by package purl
     known_exploited: tuple[str, ...]  # matched vulnerabilities the KEV catalogue listed
     lifecycle: tuple[LifecycleState, ...]
+    format: int = FORMAT  # what it was written as: an older baseline keeps its own
 
     def to_json(self) -> str:
-        return json.dumps({"format": FORMAT, **asdict(self)}, sort_keys=True)
+        return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str, where: str) -> Snapshot:
@@ -139,8 +143,9 @@ class Snapshot:
 
 def _snapshot(data: Any) -> Snapshot:
     d = _dict(data)
-    if d.get("format") != FORMAT:
-        raise ValueError(f"unknown format {d.get('format')!r}")
+    written = d.get("format")
+    if isinstance(written, bool) or written not in READABLE_FORMATS:
+        raise ValueError(f"unknown format {written!r}")
     return Snapshot(
         taken_at=_str(d["taken_at"]),
         images={_str(k): _image(v) for k, v in _dict(d["images"]).items()},
@@ -162,6 +167,7 @@ def _snapshot(data: Any) -> Snapshot:
             LifecycleState(_str(v["key"]), _str(v["kind"]), _str(v["text"]), _strs(v["components"]))
             for v in map(_dict, _list(d["lifecycle"]))
         ),
+        format=written,
     )
 
 
