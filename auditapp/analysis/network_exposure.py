@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Literal
 
 from auditapp.analysis.model import Deployment, NetworkFacts, Origin, Workload
@@ -130,7 +131,9 @@ class Attachments:
     compose networks are kept apart (`origin`): a compose network "back" is not the engine's.
     Members of a network reach every port of one another unless inter-container traffic is
     off there: the network's own `enable_icc` option, or, on the default bridge only, the
-    daemon-wide `icc: false` of daemon.json.
+    daemon-wide `icc: false` of daemon.json. What the engine reports of the network wins: a
+    default bridge inspected with icc on is open whatever daemon.json says (the file may be
+    stale, or never applied by a restart); daemon.json speaks only for a bridge not inspected.
     """
 
     def __init__(self, deployment: Deployment) -> None:
@@ -184,8 +187,8 @@ class Attachments:
 
     def _isolated(self, origin: Origin, network: str) -> bool:
         facts = self._facts_of(origin, network)
-        if facts.icc is False:
-            return True
+        if facts.icc is not None:  # the engine said: it outranks a file it may not have read
+            return not facts.icc
         # daemon.json's "icc": false governs the default bridge only, not user networks
         default = facts.default_bridge or network == DEFAULT_BRIDGE
         return self._bridge_icc_off and default
@@ -229,11 +232,17 @@ class Attachments:
     def neighbours(self, component: str) -> dict[str, tuple[str, ...]]:
         """The other components `component`'s workloads reach over shared networks, with the
         networks (sorted) they share; a workload's component is its own name if it has none."""
-        found: dict[str, set[str]] = {}
+        return dict(self._neighbourhood.get(component, {}))
+
+    @cached_property  # the threats ask it for every cardholder-data component
+    def _neighbourhood(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        found: dict[str, dict[str, set[str]]] = {}
         for network, a, b in self.reachable_pairs():
-            if endpoint(a) == component:
-                found.setdefault(endpoint(b), set()).add(network)
-        return {name: tuple(sorted(nets)) for name, nets in sorted(found.items())}
+            found.setdefault(endpoint(a), {}).setdefault(endpoint(b), set()).add(network)
+        return {
+            component: {name: tuple(sorted(nets)) for name, nets in sorted(reached.items())}
+            for component, reached in found.items()
+        }
 
 
 def observed_exposure(deployment: Deployment) -> list[Exposure]:

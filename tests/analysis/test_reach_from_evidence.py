@@ -100,3 +100,49 @@ def test_daemon_icc_off_in_daemon_json_isolates_the_default_bridge() -> None:
     segmentation = {t.element for t in generate_threats(d) if "segmentation" in t.rule}
     assert segmentation == {"pay"}
     assert not [t for t in generate_threats(off) if "segmentation" in t.rule]
+
+
+def bridge_with_icc(enabled: str) -> dict[str, Any]:
+    """The default bridge as `docker network inspect` shows it, enable_icc as the engine runs it."""
+    options = {
+        "com.docker.network.bridge.default_bridge": "true",
+        "com.docker.network.bridge.enable_icc": enabled,
+    }
+    return BRIDGE | {"Options": options}
+
+
+def test_the_engine_reporting_icc_on_outranks_daemon_json() -> None:
+    """daemon.json says "icc": false, but the default bridge, inspected, says
+    enable_icc "true": the file is stale or the daemon was never restarted with it, and the
+    engine is what runs. The containers on the bridge still reach each other."""
+    on = bridge_with_icc("true")
+    stale = build_deployment(
+        [
+            doc(1, "engine-daemon", DAEMON),
+            doc(2, "engine-container", container("shop-pay-1", "pay")),
+            doc(3, "engine-container", container("shop-web-1", "web", privileged=True)),
+            doc(4, "engine-network", on),
+            doc(6, "engine-daemon-config", {"icc": False}),
+        ],
+        components=COMPONENTS,
+    )
+    (bridge,) = stale.networks
+    assert bridge.icc is True and stale.daemon is not None
+    assert stale.daemon.config == {"icc": False}
+    assert ("web", "pay", "shared-network") in {
+        (a, b, e["kind"]) for a, b, e in reach_graph(stale).edges(data=True)
+    }
+    assert [e.peers for e in observed_exposure(stale) if e.reach == "network"] == [
+        ("web",),
+        ("pay",),
+    ]
+    assert {t.element for t in generate_threats(stale) if "segmentation" in t.rule} == {"pay"}
+    # and the engine reporting it off isolates the bridge, whatever daemon.json says
+    off = bridge_with_icc("false")
+    quiet = build_deployment(
+        [doc(2, "engine-container", container("shop-pay-1", "pay")),
+         doc(3, "engine-container", container("shop-web-1", "web")),
+         doc(4, "engine-network", off), doc(6, "engine-daemon-config", {"icc": True})],
+        components=COMPONENTS,
+    )  # fmt: skip
+    assert [e for e in observed_exposure(quiet) if e.reach == "network"] == []
