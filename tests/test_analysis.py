@@ -13,6 +13,7 @@ from auditapp.checklist import Status
 from auditapp.services import journal
 from auditapp.services.analysis import analyse
 from auditapp.services.collect import collect
+from auditapp.services.components import ComponentEdit, update_component
 from auditapp.services.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from auditapp.services.findings import list_findings, rules_catalogue, set_finding_status
 from auditapp.services.gather import CollectRequest
@@ -151,6 +152,50 @@ def test_suggestions_explain_themselves_and_never_overwrite_an_answer(
     assert dismiss_suggestion(team_ws, OFFICER, PRIVILEGED_ITEM).decision == "dismissed"
     with pytest.raises(NotFoundError):
         dismiss_suggestion(team_ws, OFFICER, "profile.no_such_item")
+
+
+MIXED_ITEM = "topology.mixed_security_levels"
+APART = """
+services:
+  web:
+    image: shop/web:1
+    networks: [front]
+  vault:
+    image: shop/vault:1
+    networks: [back]
+networks:
+  front: {}
+  back: {}
+"""
+
+
+def test_a_shared_host_that_is_only_assumed_is_not_suggested_not_in_place(
+    team_ws: Workspace, tmp_path: Path
+) -> None:
+    """No host recorded and nothing collected from an engine: the cardholder-data vault is
+    only assumed to share a host with web. That is a question for people (a low finding with
+    verdict unknown), not grounds to suggest the item is Not in Place; recording one host for
+    both makes it so."""
+    path = tmp_path / "compose.yaml"
+    path.write_text(APART)
+    collect(team_ws, DEVELOPER, CollectRequest(compose=(path,)))
+    vault = ComponentEdit(in_cde=True, data_classes=("cardholder-data",))
+    update_component(team_ws, DEVELOPER, "vault", vault)
+    analyse(team_ws, DEVELOPER)
+    assert MIXED_ITEM not in {s.item_key for s in list_suggestions(team_ws, AUDITOR)}
+    [finding] = list_findings(team_ws, AUDITOR, rule="topology.cde-shared-host")
+    assert (finding.component, finding.severity) == ("vault", "low")
+    assert finding.detail["verdict"] == "unknown" and finding.detail["others"] == ["web"]
+    assert list_findings(team_ws, AUDITOR, rule="topology.cde-shared-network") == []
+
+    for name in ("web", "vault"):
+        update_component(team_ws, DEVELOPER, name, ComponentEdit(host="pay-host-1"))
+    analyse(team_ws, DEVELOPER)
+    [finding] = list_findings(team_ws, AUDITOR, rule="topology.cde-shared-host")
+    assert finding.severity == "medium" and "verdict" not in finding.detail
+    shown = next(s for s in list_suggestions(team_ws, AUDITOR) if s.item_key == MIXED_ITEM)
+    assert shown.status is Status.NOT_IN_PLACE
+    assert "share a host with components that hold no cardholder data: vault" in shown.reason
 
 
 def test_evidence_changed_beside_auditapp_does_not_stop_the_analysis(

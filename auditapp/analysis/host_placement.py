@@ -44,6 +44,15 @@ class Placement:
     def assumed(self) -> bool:
         return self.basis == "assumed"
 
+    @property
+    def site(self) -> tuple[str, str]:
+        """The host as grouping needs it: its node and, for a host with no name of its own
+        (assumed, or an engine that gave none), the basis too, so that a host someone recorded
+        as "(unrecorded)" is not the assumed one. A host recorded by name and the engine's of
+        the same name are one host."""
+        nameless = self.assumed or (self.basis == "engine" and self.host == UNNAMED_ENGINE)
+        return (self.node, self.basis if nameless else "")
+
 
 @dataclass(frozen=True)
 class Hosts:
@@ -62,9 +71,14 @@ class Hosts:
         return sorted(c for c, p in self.placements.items() if p.node == host)
 
     def sharing(self, component: str) -> list[str]:
-        """The other components on `component`'s host, sorted ([] for an unknown component)."""
+        """The other components on `component`'s host (the same `site`), sorted ([] for an
+        unknown component)."""
         placed = self.placements.get(component)
-        return [c for c in self.members(placed.node) if c != component] if placed else []
+        if placed is None:
+            return []
+        return sorted(
+            c for c, p in self.placements.items() if p.site == placed.site and c != component
+        )
 
 
 def host_node(name: str) -> str:
@@ -110,7 +124,8 @@ def place_on_hosts(d: Deployment) -> Hosts:
     if len(unrecorded) == len(placements):
         said = (
             f"no component has a host recorded: all {len(unrecorded)} are treated as running on "
-            f"one host ({where}), so docker.sock and privileged reach every one of them"
+            f"one host ({where}), so the runtime socket and privileged containers reach every "
+            "one of them"
         )
     else:
         verb = "has" if len(unrecorded) == 1 else "have"

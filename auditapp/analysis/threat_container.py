@@ -20,7 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditapp.analysis.host_placement import Hosts, place_on_hosts
+from auditapp.analysis.host_placement import (
+    UNNAMED_ENGINE,
+    UNRECORDED_HOST,
+    Hosts,
+    place_on_hosts,
+)
 from auditapp.analysis.model import CARDHOLDER_CLASSES, ZONE_PREFIX, ComponentFacts, Deployment
 from auditapp.analysis.network_exposure import Attachments
 from auditapp.analysis.runtime_sockets import runtime_exposures
@@ -170,25 +175,29 @@ def _pinning(image: str) -> str:
 
 
 def _mixed_runtimes(d: Deployment, model: SystemModel, hosts: Hosts) -> Iterator[GeneratedThreat]:
-    groups: dict[str, list[ComponentFacts]] = {}
+    # By site, not by the host's name: a host recorded as "(unrecorded)" is not the assumed one.
+    groups: dict[tuple[str, str], list[ComponentFacts]] = {}
     for component in d.components:
-        groups.setdefault(hosts.placements[component.name].host, []).append(component)
-    for host, members in sorted(groups.items()):
+        groups.setdefault(hosts.placements[component.name].site, []).append(component)
+    for (_, basis), members in sorted(groups.items()):
         cde = sorted(c.name for c in members if c.holds_cardholder_data)
         other = sorted(c.name for c in members if not c.holds_cardholder_data)
         if not cde or not other:
             continue
         weak = [n for n in other if n in model.reached_from_internet or _escapes_host(d, n)]
-        assumed = hosts.placements[members[0].name].assumed
+        host = hosts.placements[members[0].name].host
+        element = f"host {host}"
+        if not basis and host in (UNRECORDED_HOST, UNNAMED_ENGINE):
+            element += " (as recorded)"  # another host than the nameless one of that name
         title = f"Cardholder-data and other components share host {host}"
         runs = f"Host {host} runs"
-        if assumed:  # said as the assumption it is, as the reach graph says it
+        if basis == "assumed":  # said as the assumption it is, as the reach graph says it
             title = "Cardholder-data and other components may share a host (none recorded)"
             said = hosts.assumptions[0]
             runs = f"{said[:1].upper()}{said[1:]}. If so, that host runs"
         yield GeneratedThreat(
             rule=MIXED,
-            element=f"host {host}",
+            element=element,
             element_kind=ElementKind.RUNTIME,
             category=Stride.ELEVATION_OF_PRIVILEGE,
             title=title,

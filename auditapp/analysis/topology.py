@@ -14,12 +14,16 @@ from collections.abc import Iterator
 from auditapp.analysis.host_facts import HostFacts, Virtualisation, host_facts
 from auditapp.analysis.host_placement import place_on_hosts
 from auditapp.analysis.interface import Hit, rule
-from auditapp.analysis.model import Deployment, Mount, Workload
+from auditapp.analysis.model import Deployment, Mount, Origin, Workload
+from auditapp.analysis.network_exposure import Attachments, endpoint
 from auditapp.analysis.runtime_sockets import exposes_runtime
 
 __all__ = ["RULES", "HostFacts", "Virtualisation", "host_facts"]
 
-NO_NETWORK = frozenset({"none"})  # the null network joins nobody
+RECORD_HOSTS = (
+    "record the host each component runs on (`auditapp component set NAME --host HOST`), or "
+    "collect its containers from the engine that runs them"
+)
 NAMESPACE_SEVERITY = {"pid": "high", "ipc": "medium", "network": "medium"}
 QUESTION = "Does the Docker Engine run on a virtual machine, on bare metal, or in a container?"
 HOW_TO_ANSWER = (
@@ -52,7 +56,8 @@ def cde_shared_host(d: Deployment) -> Iterator[Hit]:
     Where each component runs is `host_placement`'s answer, the one the blast radius uses: the
     host recorded on the component, else the host of the Docker Engine its containers were
     collected from. Components with neither are assumed to share one host; a finding that
-    rests on that assumption says so in its title and in `assumed`, and recording the hosts
+    rests on that assumption is an open question, not a failure: it says so in its title and
+    in `assumed`, its verdict is "unknown" and its severity low, and recording the hosts
     confirms or clears it.
 
     Containers on one host share its kernel: an escape from the least trusted container
@@ -79,9 +84,11 @@ def cde_shared_host(d: Deployment) -> Iterator[Hit]:
             "internet_facing": sorted(facing & {*others}),
         }
         title, evidence = "", None
-        if placed.assumed:
-            detail["assumed"] = hosts.assumptions[0]
+        severity = "high" if facing & {*others} else ""
+        if placed.assumed:  # sharing is assumed, not shown: a question for people
+            detail |= {"assumed": hosts.assumptions[0], "verdict": "unknown", "hint": RECORD_HOSTS}
             title = "Cardholder-data component may share a host with others (no host recorded)"
+            severity = "low"
         by_engine = [n for n in (c.name, *others) if hosts.placements[n].basis == "engine"]
         if by_engine:  # placed by the engine their containers were collected from
             detail["placed_by_engine"] = by_engine
@@ -92,7 +99,7 @@ def cde_shared_host(d: Deployment) -> Iterator[Hit]:
             evidence,
             detail,
             title=title,
-            severity="high" if facing & {*others} else "",
+            severity=severity,
             subject=c.name,
         )
 
@@ -110,6 +117,10 @@ def cde_shared_network(d: Deployment) -> Iterator[Hit]:
     """A network joins a component that holds cardholder data with components that do not.
     One finding per cardholder-data component and network.
 
+    Who is on a network is `network_exposure.Attachments`'s answer: the networks a workload
+    lists or a network names it on, and those of the container or service whose namespace it
+    joins (`network_mode: service:db`), engine and compose networks kept apart.
+
     Whatever shares the CDE's network segment is in PCI scope and can reach the CDE's ports
     unless something filters them (PCI DSS 2.2.3, 1.3.1). This is the segmentation view; that
     the pair also needs a declared flow is `network.undeclared-shared-network`'s concern.
@@ -120,23 +131,36 @@ def cde_shared_network(d: Deployment) -> Iterator[Hit]:
     components of a declared flow join them (a proxy in front of the CDE gets one leg there).
     """
     holders, facing = _holders(d), _internet_facing(d)
-    components = {w.name: w.component for w in d.workloads}
-    for network in d.networks:
-        if network.name in NO_NETWORK or network.driver == "null":
-            continue
-        names = {*network.members, *(w.name for w in d.workloads if network.name in w.networks)}
-        members = {components[n] for n in names if n in components}
+    attached = Attachments(d)
+    on: dict[tuple[str, Origin], set[str]] = {}
+    evidence: dict[tuple[str, Origin], int | None] = {}
+    for w in d.workloads:
+        for name in attached.networks(w):
+            facts = attached.facts(w, name)
+            if facts.driver != "null":
+                on.setdefault((name, w.origin), set()).add(endpoint(w))
+                evidence[(name, w.origin)] = facts.evidence_id
+    both = {name for name, origin in on if (name, "container") in on and (name, "service") in on}
+    order = {(n.name, n.origin): i for i, n in enumerate(d.networks)}  # as the evidence lists
+    for (name, origin), members in sorted(
+        on.items(), key=lambda i: (order.get(i[0], len(order)), i[0])
+    ):
         others = sorted(members - holders)
+        # an engine and a compose network of one name are two networks: the location says which
+        where = f"network {name}" + (f" ({_SIDES[origin]})" if name in both else "")
         for holder in sorted(members & holders) if others else ():
             exposed = sorted(facing & {*others})
             yield Hit(
                 holder,
-                f"network {network.name}",
-                network.evidence_id,
-                {"network": network.name, "others": others, "internet_facing": exposed},
+                where,
+                evidence[(name, origin)],
+                {"network": name, "others": others, "internet_facing": exposed},
                 severity="medium" if exposed else "",
-                subject=network.name,
+                subject=name,
             )
+
+
+_SIDES: dict[Origin, str] = {"container": "engine", "service": "compose"}
 
 
 @rule(

@@ -233,6 +233,48 @@ def test_privileged_and_published_store_and_image_pinning() -> None:
     assert ("cache", MIXED) not in found  # no component holds cardholder data
 
 
+def test_hosts_recorded_under_a_pseudo_hosts_name_are_not_merged_with_it() -> None:
+    """A host recorded as "(unrecorded)" or "(collected engine)" is a host of that name; the
+    components assumed to share a host, and those on an engine that gave no name, are apart
+    from it, and each group is said as what it is."""
+    cde = ("cardholder-data",)
+    d = Deployment(
+        components=(
+            ComponentFacts("api", data_classes=cde),
+            ComponentFacts("cache"),
+            ComponentFacts("db", data_classes=cde, host="(unrecorded)"),
+            ComponentFacts("web", host="(unrecorded)"),
+            ComponentFacts("pay", data_classes=cde),
+            ComponentFacts("tools"),
+            ComponentFacts("batch", host="(collected engine)"),
+        ),
+        workloads=(
+            Workload("api", "api", "service", 1),
+            Workload("cache", "cache", "service", 1),
+            Workload("db", "db", "service", 1),
+            Workload("web", "web", "service", 1),
+            Workload("shop-pay-1", "pay", "container", 2),
+            Workload("shop-tools-1", "tools", "container", 3),
+            Workload("batch", "batch", "service", 1),
+        ),
+    )
+    threats = generate_threats(d)
+    assert len({t.fingerprint for t in threats}) == len(threats)
+    mixed = {t.element: t for t in threats if t.rule == MIXED}
+    assert {e: t.components for e, t in mixed.items()} == {
+        "host (collected engine)": ("pay", "tools"),
+        "host (unrecorded)": ("api", "cache"),
+        "host (unrecorded) (as recorded)": ("db", "web"),
+    }
+    assumed = mixed["host (unrecorded)"]
+    assert assumed.title == "Cardholder-data and other components may share a host (none recorded)"
+    recorded = mixed["host (unrecorded) (as recorded)"]
+    assert recorded.title == "Cardholder-data and other components share host (unrecorded)"
+    assert recorded.description.startswith("Host (unrecorded) runs CDE components (db)")
+    engine = mixed["host (collected engine)"]
+    assert engine.title == "Cardholder-data and other components share host (collected engine)"
+
+
 def test_log_stores_get_repudiation_and_stores_need_sensitive_data() -> None:
     d = Deployment(
         components=(

@@ -18,6 +18,7 @@ from auditapp.analysis.model import (
     DaemonFacts,
     Deployment,
     Mount,
+    NetworkFacts,
     Workload,
 )
 from auditapp.analysis.topology import host_facts
@@ -126,31 +127,35 @@ def test_recorded_hosts_that_differ_are_not_shared() -> None:
 
 def test_no_host_recorded_is_assumed_shared_and_said_so() -> None:
     """As the blast radius assumes it: components with no host recorded and no engine that ran
-    them are treated as sharing one host; the finding says it is an assumption."""
+    them are treated as sharing one host; the finding says it is an assumption and is an open
+    question (verdict unknown, low), not a failure, even with an internet-facing neighbour."""
     d = three_tier()
     unknown = replace(d, components=tuple(replace(c, host="") for c in d.components))
     hits = run(unknown)["topology.cde-shared-host"]
     assert shape(hits) == [
-        ("api", "host (unrecorded)", "high", "api"),
-        ("db", "host (unrecorded)", "high", "db"),
+        ("api", "host (unrecorded)", "low", "api"),
+        ("db", "host (unrecorded)", "low", "db"),
     ]
     said = (
         "no component has a host recorded: all 4 are treated as running on one host "
-        "(host:(unrecorded)), so docker.sock and privileged reach every one of them"
+        "(host:(unrecorded)), so the runtime socket and privileged containers reach every one "
+        "of them"
     )
     assert hits[0].detail == {
         "host": "(unrecorded)",
         "others": ["proxy", "worker"],
         "internet_facing": ["proxy"],
         "assumed": said,
+        "verdict": "unknown",
+        "hint": topology.RECORD_HOSTS,
     }
     assert hits[0].title.startswith("Cardholder-data component may share a host")
     # one recorded apart: the others are still assumed together, the recorded one is not
     apart = tuple(replace(c, host="h9" if c.name == "proxy" else "") for c in d.components)
     hits = run(replace(d, components=apart))["topology.cde-shared-host"]
     assert [(h.component, h.detail["others"], h.severity) for h in hits] == [
-        ("api", ["worker"], ""),
-        ("db", ["worker"], ""),
+        ("api", ["worker"], "low"),
+        ("db", ["worker"], "low"),
     ]
     assert hits[0].detail["assumed"] == (
         "api, db, worker have no host recorded: treated as sharing one host (host:(unrecorded))"
@@ -182,6 +187,77 @@ def test_the_engine_the_containers_came_from_is_their_host() -> None:
     # and where every component has its host recorded, the engine changes nothing
     recorded = replace(engine, components=d.components)
     assert run(recorded)["topology.cde-shared-host"] == run(d)["topology.cde-shared-host"]
+
+
+def test_a_host_recorded_as_unrecorded_is_not_the_assumed_one() -> None:
+    """Someone recorded the vault's host as the literal "(unrecorded)": that is a host of that
+    name, not the one the others are assumed to share."""
+    d = three_tier()
+    odd = tuple(
+        replace(c, host="(unrecorded)" if c.name == "db" else "") for c in d.components
+    )  # fmt: skip
+    hits = run(replace(d, components=odd))["topology.cde-shared-host"]
+    assert [(h.component, h.detail["others"], h.severity) for h in hits] == [
+        ("api", ["proxy", "worker"], "low")
+    ]
+
+
+# --- shared networks ----------------------------------------------------------------------------
+
+CDE = ("cardholder-data",)
+
+
+def service(name: str, **fields: Any) -> Workload:
+    return Workload(name, name, "service", 5, **fields)
+
+
+def test_a_sidecar_in_the_cde_namespace_is_on_the_cde_network() -> None:
+    """metrics joins db's network namespace (`network_mode: service:db`): it is on db's network
+    "back" without listing it, and shares that segment with the cardholder data."""
+    d = Deployment(
+        components=(ComponentFacts("db", data_classes=CDE), ComponentFacts("metrics")),
+        workloads=(
+            service("db", networks=("back",)),
+            service("metrics", network_mode="service:db"),
+            service("web", networks=("front",)),
+        ),
+        networks=(NetworkFacts("back", "service", 9), NetworkFacts("front", "service", 9)),
+    )
+    (hit,) = run(d)["topology.cde-shared-network"]
+    assert (hit.component, hit.location, hit.evidence_id, hit.subject) == (
+        "db",
+        "network back",
+        9,
+        "back",
+    )
+    assert hit.detail == {"network": "back", "others": ["metrics"], "internet_facing": []}
+
+
+def test_engine_and_compose_networks_of_one_name_are_two_networks() -> None:
+    """The compose service pay is on compose's "back"; an engine container that happens to be
+    called web is on the engine's "back". They share nothing. An engine container of pay's
+    component on the engine's "back" does, and the location says which "back" it is."""
+    d = Deployment(
+        components=(ComponentFacts("pay", data_classes=CDE), ComponentFacts("web")),
+        workloads=(
+            service("pay", networks=("back",)),
+            service("web", networks=("front",)),
+            Workload("web", "web", "container", 7, networks=("back",)),
+        ),
+        networks=(NetworkFacts("back", "service", 5), NetworkFacts("back", "container", 6)),
+    )
+    assert "topology.cde-shared-network" not in run(d)
+    pay_on_engine = Workload("shop-pay-1", "pay", "container", 8, networks=("back",))
+    both = replace(
+        d,
+        workloads=(*d.workloads, pay_on_engine, service("cron", networks=("back",))),
+        components=(*d.components, ComponentFacts("cron")),
+    )
+    hits = run(both)["topology.cde-shared-network"]
+    assert [(h.component, h.location, h.evidence_id, h.detail["others"]) for h in hits] == [
+        ("pay", "network back (compose)", 5, ["cron"]),
+        ("pay", "network back (engine)", 6, ["web"]),
+    ]
 
 
 # --- shared volumes -----------------------------------------------------------------------------

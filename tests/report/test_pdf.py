@@ -15,7 +15,10 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from auditapp.report.model import MARKING, ReportData
+from auditapp.analysis.blast import blast_radius
+from auditapp.analysis.model import ComponentFacts, DaemonFacts, Deployment, Workload
+from auditapp.analysis.network_drift import flow_report
+from auditapp.report.model import MARKING, ComponentRow, ReportData
 from auditapp.report.pdf import render_pdf
 from tests.report.sample_data import (
     AUDITOR,
@@ -284,6 +287,33 @@ def test_a_table_running_over_pages_repeats_its_header() -> None:
     assert len(pages) >= 2  # continuation pages, without the sub-heading
     for text in pages:
         assert "Severity Package Vulnerabilities Fixed in Components Disposition" in text
+
+
+def test_scope_gives_each_component_the_host_the_analysis_places_it_on() -> None:
+    """As the network diagram and the blast radius place them: proxy on the host recorded for
+    it, api on the host of the engine its container was collected from, batch nowhere known."""
+    d = Deployment(
+        components=(
+            ComponentFacts("proxy", host="edge-1"),
+            ComponentFacts("api"),
+            ComponentFacts("batch"),
+        ),
+        workloads=(
+            Workload("proxy", "proxy", "service", 1),
+            Workload("shop-api-1", "api", "container", 2),
+            Workload("batch", "batch", "service", 1),
+        ),
+        daemon=DaemonFacts(3, {"Name": "pay-host-1"}, {}),
+    )
+    rows = tuple(
+        ComponentRow(c.name, f"shop/{c.name}:1", "", False, False, (), c.host, "", "")
+        for c in d.components
+    )
+    data = small(components=rows, deployment=d, flows=flow_report(d), blast=blast_radius(d))
+    scope = Parsed(render_pdf(data, FINGERPRINT)).section("4")
+    assert "proxy shop/proxy:1 no no – edge-1" in scope
+    assert "api shop/api:1 no no – pay-host-1 (engine)" in scope
+    assert "batch shop/batch:1 no no – not recorded" in scope
 
 
 def test_vulnerable_packages_are_one_row_each_naming_their_worst() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from reportlab.platypus import Flowable, PageBreak
 
+from auditapp.analysis.host_placement import Placement, place_on_hosts
 from auditapp.report.model import HostRow, ReportData
 from auditapp.report.pdf.blocks import Heading, joined, note, para, table, yes_no
 
@@ -21,7 +22,8 @@ def scope(data: ReportData) -> list[Flowable]:
         _components(data),
         note(
             "CDE: the component stores, processes or transmits cardholder data, or can affect "
-            "its security. Digests identify the exact image examined."
+            "its security. Digests identify the exact image examined. Host: as recorded, or "
+            "“(engine)”: the host of the Docker Engine its containers were collected from."
         ),
         Heading("4.2", "Docker daemon and host", 1),
         table(
@@ -52,7 +54,21 @@ def _split_host(rows: tuple[HostRow, ...]) -> tuple[list[HostRow], list[HostRow]
     return daemon, virtual
 
 
+def _host(placement: Placement | None, recorded: str) -> str:
+    """Where the analysis places a component, as the network diagram and the blast radius do:
+    the recorded host, else the engine's its containers came from, else not recorded."""
+    if placement is None:
+        return recorded or "–"
+    match placement.basis:
+        case "recorded":
+            return placement.host
+        case "engine":
+            return f"{placement.host} (engine)"
+    return "not recorded"
+
+
 def _components(data: ReportData) -> Flowable:
+    placed = place_on_hosts(data.deployment).placements
     rows: list[list[str | Flowable]] = []
     for c in sorted(data.components, key=lambda c: c.name):
         image = c.image_ref or "–"
@@ -65,7 +81,7 @@ def _components(data: ReportData) -> Flowable:
                 yes_no(c.internet_facing),
                 yes_no(c.in_cde),
                 joined(c.data_classes),
-                c.host or "–",
+                _host(placed.get(c.name), c.host),
                 c.template or "–",
             ]
         )
