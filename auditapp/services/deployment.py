@@ -3,7 +3,6 @@ vulnerability counts, the declared flows, the templates and the attached host ev
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from auditapp.analysis.facts import EvidenceDoc, build_deployment, latest
 from auditapp.analysis.model import Attachment, ComponentFacts, DeclaredFlow, Deployment
+from auditapp.formats import strict_json
 from auditapp.services.workspace import Caller, Workspace, load_audit
 from auditapp.store.models import Audit, Blob, Component, Evidence, Flow, Image, SecurityTemplate
 
@@ -80,15 +80,9 @@ def _documents(session: Session, audit: Audit) -> list[EvidenceDoc]:
 def _json(data: bytes) -> Any:
     """Stored evidence as JSON; bytes that are not JSON (tampered with) read as nothing."""
     try:
-        return json.loads(data, parse_constant=_no_constant)
+        return strict_json.loads(data)
     except (ValueError, RecursionError):
         return None
-
-
-def _no_constant(name: str) -> Any:
-    """NaN and Infinity are not JSON; Python's parser accepts them, and a rule doing
-    arithmetic on one would fail: refuse the document instead."""
-    raise ValueError(f"{name} is not a JSON number")
 
 
 def _components(session: Session, audit: Audit, fixable: Counter[str]) -> list[ComponentFacts]:

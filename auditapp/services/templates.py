@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from auditapp.analysis.templates import TemplateError, parse_template, to_body
 from auditapp.evidence import read_attachment
 from auditapp.evidence.errors import EvidenceError, EvidenceTooLargeError
+from auditapp.formats import strict_json
 from auditapp.services.errors import InvalidInputError, NotFoundError
 from auditapp.services.roles import Action
 from auditapp.services.workspace import Caller, Change, Workspace, load_audit, perform
@@ -180,12 +181,8 @@ def _parse(kind: str, text: str) -> Any:
     if kind == "TOML":
         return tomllib.loads(text)
     if kind == "JSON":
-        return json.loads(text, parse_constant=_no_constant)
+        return strict_json.loads(text)
     return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
 
 
 def _first_line(error: BaseException) -> str:

@@ -3,7 +3,6 @@ a release, the installed release found, the source repository named; registry te
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -12,6 +11,7 @@ from urllib.parse import urlsplit
 
 from packaging.version import InvalidVersion, Version
 
+from auditapp.formats import strict_json
 from auditapp.vulns.abandonment_result import AbandonmentError
 
 _REPO_KEYS = {"source", "sourcecode", "repository", "repo", "code", "github", "gitlab", "git"}
@@ -20,11 +20,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
 
 def _decode(body: bytes, url: str) -> object:
-    def reject(constant: str) -> object:
-        raise ValueError(f"{constant} is not JSON")
-
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=reject)
+        return strict_json.loads(body)
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise AbandonmentError(f"{url} did not answer valid JSON: {str(error)[:200]}") from None
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import requests
 
+from auditapp.formats import strict_json
 from auditapp.vulns.http_fetch import BadStatus, FetchFailure, TooLarge, fetch
 from auditapp.vulns.lifecycle import (
     Cycle,
@@ -96,11 +97,8 @@ def _fetch_error(failure: FetchFailure) -> LifecycleError:
 
 
 def _decode(body: bytes, url: str) -> object:
-    def reject(constant: str) -> object:
-        raise ValueError(f"{constant} is not JSON")
-
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=reject)
+        return strict_json.loads(body)
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise LifecycleError(f"{url} did not answer valid JSON: {str(error)[:200]}") from None
 

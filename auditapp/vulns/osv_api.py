@@ -7,7 +7,6 @@ https://google.github.io/osv.dev/api/
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -18,6 +17,7 @@ from urllib.parse import quote
 import requests
 
 from auditapp.errors import AuditappError
+from auditapp.formats import strict_json
 from auditapp.vulns.http_fetch import BadStatus, FetchFailure, TooLarge, fetch
 from auditapp.vulns.osv import ID
 
@@ -222,11 +222,8 @@ def _result(result: object) -> tuple[list[VulnRef], str]:
 
 
 def _decode(body: bytes, url: str) -> object:
-    def reject(constant: str) -> object:
-        raise ValueError(f"{constant} is not JSON")
-
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=reject)
+        return strict_json.loads(body)
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise OsvApiError(
             f"{url} did not answer valid JSON: {str(error)[:200]}", hint=_NOT_OSV

@@ -510,7 +510,7 @@ FAILURES = {
         "querybatch did not answer valid JSON",
     ),
     "not JSON at all": (_querybatch(Reply(body=b"<html>busy</html>")), "did not answer valid JSON"),
-    "NaN": (_querybatch(Reply(body=b'{"results": NaN}')), "NaN is not JSON"),
+    "NaN": (_querybatch(Reply(body=b'{"results": NaN}')), "NaN is not a number JSON allows"),
     "wrong shape": (
         _querybatch(Reply(body=b'{"vulns": []}')),
         "expected an object with a results list",
