@@ -20,14 +20,14 @@ from urllib.parse import quote
 import requests
 
 from auditapp.vulns.abandonment_answers import (
-    _decode,
-    _dict,
-    _files,
-    _kind,
-    _npm_repository,
-    _pypi_repository,
-    _release_key,
-    _text,
+    answer_dict,
+    clean_text,
+    decode_answer,
+    kind_of,
+    npm_repository,
+    pypi_repository,
+    release_files,
+    release_key,
 )
 from auditapp.vulns.abandonment_result import (
     AbandonmentError,
@@ -120,21 +120,21 @@ class AbandonmentChecker:
         found = PackageCheck("npm", name, version, "checked", url, now)
         if body is None:
             return replace(found, outcome="not-found", note="the npm registry does not hold it")
-        doc = _dict(_decode(body, url), "the document", url)
+        doc = answer_dict(decode_answer(body, url), "the document", url)
         versions = doc.get("versions")
         if versions is None:
             return replace(found, outcome="not-found", note="no versions: unpublished")
-        entry = _dict(versions, "versions", url).get(version)
+        entry = answer_dict(versions, "versions", url).get(version)
         if entry is None:
             return replace(found, outcome="not-found", note=f"version {version} is not published")
-        entry = _dict(entry, f"versions[{version!r}]", url)
+        entry = answer_dict(entry, f"versions[{version!r}]", url)
         message = entry.get("deprecated")
         if message is not None and not isinstance(message, str | bool):
-            raise AbandonmentError(f"{url}: deprecated must be text, not {_kind(message)}")
-        repository = _npm_repository(entry.get("repository", doc.get("repository")))
+            raise AbandonmentError(f"{url}: deprecated must be text, not {kind_of(message)}")
+        repository = npm_repository(entry.get("repository", doc.get("repository")))
         signals: tuple[Signal, ...] = ()
         if message:
-            text = _text(message) if isinstance(message, str) else "(no message)"
+            text = clean_text(message) if isinstance(message, str) else "(no message)"
             signals = (Signal("npm", name, version, "deprecated", text, url, now),)
         return replace(found, signals=signals, repository=repository)
 
@@ -150,15 +150,15 @@ class AbandonmentChecker:
         found = PackageCheck("pypi", name, version, "checked", url, now)
         if body is None:
             return replace(found, outcome="not-found", note="PyPI does not hold it")
-        doc = _dict(_decode(body, url), "the document", url)
-        info = _dict(doc.get("info") or {}, "info", url)
+        doc = answer_dict(decode_answer(body, url), "the document", url)
+        info = answer_dict(doc.get("info") or {}, "info", url)
         releases = {
-            str(key): _files(value, f"releases[{key!r}]", url)
-            for key, value in _dict(doc.get("releases"), "releases", url).items()
+            str(key): release_files(value, f"releases[{key!r}]", url)
+            for key, value in answer_dict(doc.get("releases"), "releases", url).items()
         }
-        repository = _pypi_repository(info, url)
+        repository = pypi_repository(info, url)
         signals: list[Signal] = []
-        installed = _release_key(releases, version)
+        installed = release_key(releases, version)
         if installed is None:
             note = f"version {version} is not on PyPI"
             return replace(found, outcome="not-found", note=note, repository=repository)
@@ -166,7 +166,7 @@ class AbandonmentChecker:
         if files and all(yanked for yanked, _, _ in files):
             reasons = sorted({reason for _, reason, _ in files if reason})
             detail = f"every file of {installed} is yanked" + (
-                f": {_text('; '.join(reasons))}" if reasons else ""
+                f": {clean_text('; '.join(reasons))}" if reasons else ""
             )
             signals.append(Signal("pypi", name, version, "yanked", detail, url, now))
         uploads = [when for fs in releases.values() for yanked, _, when in fs if not yanked]
@@ -190,11 +190,11 @@ class AbandonmentChecker:
         body = self._get(url, _SIMPLE_ACCEPT)
         if body is None:
             return []
-        doc = _dict(_decode(body, url), "the document", url)
+        doc = answer_dict(decode_answer(body, url), "the document", url)
         marker = doc.get("project-status")
         if marker is None:
             return []
-        marker = _dict(marker, "project-status", url)
+        marker = answer_dict(marker, "project-status", url)
         status, reason = marker.get("status", "active"), marker.get("reason")
         if not isinstance(status, str) or not isinstance(reason, str | None):
             raise AbandonmentError(f"{url}: project-status must hold text")
@@ -205,7 +205,7 @@ class AbandonmentChecker:
         }
         if status not in kinds:
             return []
-        detail = f"PyPI marks the project {status}" + (f": {_text(reason)}" if reason else "")
+        detail = f"PyPI marks the project {status}" + (f": {clean_text(reason)}" if reason else "")
         if status == "quarantined":
             detail += " (considered unsafe to install, e.g. malware)"
         return [Signal("pypi", name, version, kinds[status], detail, url, self.clock())]

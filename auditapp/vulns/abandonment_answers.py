@@ -19,56 +19,56 @@ _REPO_HOSTS = {"github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "git
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
 
-def _decode(body: bytes, url: str) -> object:
+def decode_answer(body: bytes, url: str) -> object:
     try:
         return strict_json.loads(body)
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise AbandonmentError(f"{url} did not answer valid JSON: {str(error)[:200]}") from None
 
 
-def _kind(value: object) -> str:
+def kind_of(value: object) -> str:
     return "null" if value is None else type(value).__name__
 
 
-def _dict(value: object, what: str, url: str = "") -> dict[str, Any]:
+def answer_dict(value: object, what: str, url: str = "") -> dict[str, Any]:
     if not isinstance(value, dict):
-        message = f"{what} must be an object, not {_kind(value)}"
+        message = f"{what} must be an object, not {kind_of(value)}"
         if url:
             raise AbandonmentError(f"{url}: {message}")
         raise ValueError(message)
     return value
 
 
-def _str(value: object, what: str) -> str:
+def answer_str(value: object, what: str) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"{what} must be text, not {_kind(value)}")
+        raise ValueError(f"{what} must be text, not {kind_of(value)}")
     return value
 
 
-def _instant(value: object) -> datetime:
-    moment = datetime.fromisoformat(_str(value, "a time"))
+def answer_instant(value: object) -> datetime:
+    moment = datetime.fromisoformat(answer_str(value, "a time"))
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _text(value: str, limit: int = 500) -> str:
+def clean_text(value: str, limit: int = 500) -> str:
     """A registry's free text, safe to show on a terminal: no control characters, bounded."""
     text = _CONTROL.sub(" ", value).strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _files(value: object, what: str, url: str) -> list[tuple[bool, str, date]]:
+def release_files(value: object, what: str, url: str) -> list[tuple[bool, str, date]]:
     """(yanked, reason, upload day) of each file of one release."""
     if not isinstance(value, list):
-        raise AbandonmentError(f"{url}: {what} must be a list of files, not {_kind(value)}")
+        raise AbandonmentError(f"{url}: {what} must be a list of files, not {kind_of(value)}")
     files = []
     for index, raw in enumerate(value):
-        item = _dict(raw, f"{what}[{index}]", url)
+        item = answer_dict(raw, f"{what}[{index}]", url)
         yanked, reason = item.get("yanked", False), item.get("yanked_reason")
         uploaded = item.get("upload_time_iso_8601", item.get("upload_time"))
         if not isinstance(yanked, bool) or not isinstance(reason, str | None):
             raise AbandonmentError(f"{url}: {what}[{index}]: yanked must be true or false")
         try:
-            day = _instant(uploaded).astimezone(UTC).date()
+            day = answer_instant(uploaded).astimezone(UTC).date()
         except (ValueError, TypeError):
             raise AbandonmentError(
                 f"{url}: {what}[{index}]: upload time {str(uploaded)[:40]!r} is not a time"
@@ -79,7 +79,7 @@ def _files(value: object, what: str, url: str) -> list[tuple[bool, str, date]]:
     return files
 
 
-def _release_key(releases: Mapping[str, object], version: str) -> str | None:
+def release_key(releases: Mapping[str, object], version: str) -> str | None:
     """The release the installed version is: the same text, or the same PEP 440 version."""
     if version in releases:
         return version
@@ -103,7 +103,7 @@ def _repository_url(value: object) -> str:
     return url if re.match(r"https?://[^\s/]+", url) and not _CONTROL.search(url) else ""
 
 
-def _pypi_repository(info: Mapping[str, Any], url: str) -> str:
+def pypi_repository(info: Mapping[str, Any], url: str) -> str:
     """The source repository among `info.project_urls` (by label, else by host)."""
     urls = info.get("project_urls") or {}
     if not isinstance(urls, dict):
@@ -120,7 +120,7 @@ def _pypi_repository(info: Mapping[str, Any], url: str) -> str:
     return ""
 
 
-def _npm_repository(value: object) -> str:
+def npm_repository(value: object) -> str:
     if isinstance(value, dict):
         value = value.get("url")
     return _repository_url(value)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from auditapp.vulns.abandonment_answers import _dict, _instant, _kind, _str
+from auditapp.vulns.abandonment_answers import answer_dict, answer_instant, answer_str, kind_of
 from auditapp.vulns.abandonment_result import (
     DOCUMENT_FORMAT,
     SIGNAL_KINDS,
@@ -22,16 +22,16 @@ from auditapp.vulns.abandonment_result import (
 def result_from_document(document: object, where: str) -> AbandonmentResult:
     """A result stored by `to_document`; anything else is an AbandonmentError naming `where`."""
     try:
-        doc = _dict(document, "the document")
+        doc = answer_dict(document, "the document")
         if doc.get("format") != DOCUMENT_FORMAT:
             raise ValueError(f"not a format {DOCUMENT_FORMAT} abandonment document")
-        sources = _dict(doc["sources"], "sources")
+        sources = answer_dict(doc["sources"], "sources")
         signals: dict[tuple[str, str, str], list[Signal]] = {}
         for raw in _list(doc["signals"], "signals"):
-            signal = _stored_signal(_dict(raw, "a signal"))
+            signal = _stored_signal(answer_dict(raw, "a signal"))
             signals.setdefault((signal.ecosystem, signal.name, signal.version), []).append(signal)
         checks = [
-            _stored_check(_dict(raw, "a package"), signals)
+            _stored_check(answer_dict(raw, "a package"), signals)
             for raw in _list(doc["packages"], "packages")
         ]
         if signals:
@@ -41,9 +41,9 @@ def result_from_document(document: object, where: str) -> AbandonmentResult:
             raise ValueError("max_age_days must be a number of days")
         return AbandonmentResult(
             tuple(checks),
-            _instant(doc["fetched_at"]),
-            _str(sources["npm"], "npm source"),
-            _str(sources["pypi"], "pypi source"),
+            answer_instant(doc["fetched_at"]),
+            answer_str(sources["npm"], "npm source"),
+            answer_str(sources["pypi"], "pypi source"),
             max_age,
         )
     except (KeyError, TypeError, ValueError) as error:
@@ -51,17 +51,17 @@ def result_from_document(document: object, where: str) -> AbandonmentResult:
 
 
 def _stored_signal(item: Mapping[str, Any]) -> Signal:
-    kind = _str(item["kind"], "kind")
+    kind = answer_str(item["kind"], "kind")
     for known in SIGNAL_KINDS:
         if kind == known:
             return Signal(
-                _str(item["ecosystem"], "ecosystem"),
-                _str(item["name"], "name"),
-                _str(item["version"], "version"),
+                answer_str(item["ecosystem"], "ecosystem"),
+                answer_str(item["name"], "name"),
+                answer_str(item["version"], "version"),
                 known,
-                _str(item["detail"], "detail"),
-                _str(item["source_url"], "source_url"),
-                _instant(item["fetched_at"]),
+                answer_str(item["detail"], "detail"),
+                answer_str(item["source_url"], "source_url"),
+                answer_instant(item["fetched_at"]),
             )
     raise ValueError(f"unknown signal kind {kind[:40]!r}")
 
@@ -69,8 +69,11 @@ def _stored_signal(item: Mapping[str, Any]) -> Signal:
 def _stored_check(
     item: Mapping[str, Any], signals: dict[tuple[str, str, str], list[Signal]]
 ) -> PackageCheck:
-    ecosystem, name = _str(item["ecosystem"], "ecosystem"), _str(item["name"], "name")
-    version, outcome = _str(item["version"], "version"), _str(item["outcome"], "outcome")
+    ecosystem, name = answer_str(item["ecosystem"], "ecosystem"), answer_str(item["name"], "name")
+    version, outcome = (
+        answer_str(item["version"], "version"),
+        answer_str(item["outcome"], "outcome"),
+    )
     newest = item.get("newest_release")
     known: dict[str, Outcome] = {
         "checked": "checked",
@@ -84,16 +87,16 @@ def _stored_check(
         name,
         version,
         known[outcome],
-        _str(item["source_url"], "source_url"),
-        _instant(item["fetched_at"]),
+        answer_str(item["source_url"], "source_url"),
+        answer_instant(item["fetched_at"]),
         tuple(signals.pop((ecosystem, name, version), [])),
-        date.fromisoformat(_str(newest, "newest_release")) if newest is not None else None,
-        _str(item.get("repository", ""), "repository"),
-        _str(item.get("note", ""), "note"),
+        date.fromisoformat(answer_str(newest, "newest_release")) if newest is not None else None,
+        answer_str(item.get("repository", ""), "repository"),
+        answer_str(item.get("note", ""), "note"),
     )
 
 
 def _list(value: object, what: str) -> list[Any]:
     if not isinstance(value, list):
-        raise ValueError(f"{what} must be a list, not {_kind(value)}")
+        raise ValueError(f"{what} must be a list, not {kind_of(value)}")
     return value

@@ -16,9 +16,9 @@ from auditapp.vulns.vex_statements import (
     Decision,
     Statement,
     UnusableStatement,
-    _shown,
     canonical_purl,
     parse_decision,
+    shown,
 )
 from auditapp.vulns.vex_vocabulary import Justification
 
@@ -262,8 +262,8 @@ def _resolve(ref: object, refs: dict[str, str | None]) -> str:
     if local in refs:
         purl = refs[local]
         if purl is None:
-            raise UnusableStatement(f"the component {_shown(local)} has no package URL")
+            raise UnusableStatement(f"the component {shown(local)} has no package URL")
         return purl
     if local.startswith("pkg:"):
         return local
-    raise UnusableStatement(f"ref {_shown(ref)} names no component of the document")
+    raise UnusableStatement(f"ref {shown(ref)} names no component of the document")

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from packageurl import PackageURL
 
 from auditapp.vulns.vex_vocabulary import (
-    _FROM_CYCLONEDX_JUSTIFICATION,
-    _FROM_CYCLONEDX_STATE,
+    FROM_CYCLONEDX_JUSTIFICATION,
+    FROM_CYCLONEDX_STATE,
     Justification,
     VexStatus,
 )
@@ -92,7 +92,7 @@ def canonical_purl(value: object) -> str:
     try:
         canonical = str(PackageURL.from_string(text).to_string())
     except ValueError as error:
-        raise UnusableStatement(f"{_shown(text)} is not a package URL: {error}") from None
+        raise UnusableStatement(f"{shown(text)} is not a package URL: {error}") from None
     if len(canonical) > MAX_PURL:
         raise UnusableStatement(f"a package URL longer than {MAX_PURL} characters")
     return canonical
@@ -103,10 +103,10 @@ def _status(text: str) -> VexStatus:
     key = _key(text)
     if key in {s.value for s in VexStatus}:
         return VexStatus(key)
-    if key in _FROM_CYCLONEDX_STATE:
-        return _FROM_CYCLONEDX_STATE[key]
+    if key in FROM_CYCLONEDX_STATE:
+        return FROM_CYCLONEDX_STATE[key]
     choices = ", ".join(VexStatus)
-    raise UnusableStatement(f"unknown status {_shown(text)}: use one of {choices}")
+    raise UnusableStatement(f"unknown status {shown(text)}: use one of {choices}")
 
 
 def _justification(text: str) -> Justification | None:
@@ -116,10 +116,10 @@ def _justification(text: str) -> Justification | None:
         return None
     if key in {j.value for j in Justification}:
         return Justification(key)
-    if key in _FROM_CYCLONEDX_JUSTIFICATION:
-        return _FROM_CYCLONEDX_JUSTIFICATION[key]
+    if key in FROM_CYCLONEDX_JUSTIFICATION:
+        return FROM_CYCLONEDX_JUSTIFICATION[key]
     choices = ", ".join(Justification)
-    raise UnusableStatement(f"unknown justification {_shown(text)}: use one of {choices}")
+    raise UnusableStatement(f"unknown justification {shown(text)}: use one of {choices}")
 
 
 def _vuln_id(value: object) -> str:
@@ -129,7 +129,7 @@ def _vuln_id(value: object) -> str:
     if len(text) > MAX_VULN_ID:
         raise UnusableStatement(f"a vulnerability id longer than {MAX_VULN_ID} characters")
     if any(c.isspace() for c in text):
-        raise UnusableStatement(f"the vulnerability id {_shown(text)} contains spaces")
+        raise UnusableStatement(f"the vulnerability id {shown(text)} contains spaces")
     _check_text(text, "the vulnerability id", multiline=False)
     return text
 
@@ -148,5 +148,5 @@ def _key(text: str) -> str:
     return text.strip().lower().replace("-", "_").replace(" ", "_")
 
 
-def _shown(text: str) -> str:
+def shown(text: str) -> str:
     return repr(text if len(text) <= 60 else text[:60] + "...")

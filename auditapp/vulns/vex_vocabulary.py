@@ -46,7 +46,7 @@ _CYCLONEDX_STATE = {
 }
 # false_positive: the advisory was wrongly tied to the package. Without a justification of its
 # own it becomes not_affected / component_not_present (see vex_documents._cyclonedx_statements).
-_FROM_CYCLONEDX_STATE = {v: k for k, v in _CYCLONEDX_STATE.items()} | {
+FROM_CYCLONEDX_STATE = {v: k for k, v in _CYCLONEDX_STATE.items()} | {
     "false_positive": VexStatus.NOT_AFFECTED,
     "resolved_with_pedigree": VexStatus.FIXED,
 }
@@ -57,7 +57,7 @@ _CYCLONEDX_JUSTIFICATION = {
     Justification.VULNERABLE_CODE_CANNOT_BE_CONTROLLED_BY_ADVERSARY: "requires_environment",
     Justification.INLINE_MITIGATIONS_ALREADY_EXIST: "protected_by_mitigating_control",
 }
-_FROM_CYCLONEDX_JUSTIFICATION = {v: k for k, v in _CYCLONEDX_JUSTIFICATION.items()} | {
+FROM_CYCLONEDX_JUSTIFICATION = {v: k for k, v in _CYCLONEDX_JUSTIFICATION.items()} | {
     "requires_configuration": Justification.VULNERABLE_CODE_CANNOT_BE_CONTROLLED_BY_ADVERSARY,
     "protected_by_compiler": Justification.INLINE_MITIGATIONS_ALREADY_EXIST,
     "protected_at_runtime": Justification.INLINE_MITIGATIONS_ALREADY_EXIST,
